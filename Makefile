@@ -1,0 +1,150 @@
+# checkpw: plain GNU make. Configuration lives in config.mk; output goes to $(BUILD).
+include config.mk
+
+BUILD ?= build
+
+WARN      = -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Werror
+HARDEN    = -D_FORTIFY_SOURCE=2 -fstack-protector-strong
+CPPFLAGS += -Ilib/include -MMD -MP -DCHECKPW_DBPATH='"$(DBPATH)"'
+CXXFLAGS += -std=c++20 $(OPT) $(WARN) $(HARDEN) $(SAN_FLAGS)
+CFLAGS   += -std=c99 $(OPT) $(WARN) $(HARDEN) $(SAN_FLAGS)
+LDFLAGS  += -Wl,-z,relro,-z,now $(SAN_FLAGS)
+LIBS      = -lsodium -lsqlite3 -lcrypt
+
+# Library: every lib/*.cc, compiled once as PIC for both the archive and the .so.
+LIB_SRCS  := $(wildcard lib/*.cc)
+LIB_OBJS  := $(LIB_SRCS:%.cc=$(BUILD)/%.o)
+LIB_A     := $(BUILD)/lib/libcheckpw.a
+LIB_SO    := $(BUILD)/lib/libcheckpw.so.$(VERSION)
+LIB_SONAME = libcheckpw.so.$(SOVERSION)
+LIB_PC    := $(BUILD)/lib/checkpw.pc
+
+# Programs: each directory with a main.cc is one executable, linked to the archive
+# (setuid programs must not depend on the dynamic loader finding our .so).
+PROGRAMS  := $(patsubst %/main.cc,%,$(wildcard */main.cc))
+PROG_BINS := $(PROGRAMS:%=$(BUILD)/bin/%)
+define prog_rule
+$(1)_OBJS := $$(patsubst %.cc,$(BUILD)/%.o,$$(wildcard $(1)/*.cc))
+$(BUILD)/bin/$(1): $$($(1)_OBJS) $(LIB_A)
+	@mkdir -p $$(@D)
+	$$(CXX) -fPIE -pie $$(LDFLAGS) -o $$@ $$($(1)_OBJS) $(LIB_A) $$(LIBS)
+endef
+$(foreach p,$(PROGRAMS),$(eval $(call prog_rule,$(p))))
+
+# Tests: one GoogleTest binary from tests/**/*_test.cc and tests/support, plus a C99
+# program that links the shared library through checkpw.h alone.
+TEST_SRCS := $(shell find tests -name '*_test.cc' 2>/dev/null) $(wildcard tests/support/*.cc)
+TEST_OBJS := $(TEST_SRCS:%.cc=$(BUILD)/%.o)
+TEST_BIN  := $(BUILD)/tests/checkpw_tests
+C_ABI_BIN := $(BUILD)/tests/c_abi_test
+TEST_LIBS  = -lgtest -lpthread -lcrypto
+
+BENCH_SRCS := $(shell find bench -name '*.cc' 2>/dev/null)
+BENCH_OBJS := $(BENCH_SRCS:%.cc=$(BUILD)/%.o)
+BENCH_BIN  := $(BUILD)/bench/checkpw_bench
+
+.PHONY: all deps test bench demo install uninstall clean format format-check san
+.DEFAULT_GOAL := all
+
+all: $(LIB_A) $(LIB_SO) $(LIB_PC) $(PROG_BINS)
+
+$(BUILD)/lib/%.o: lib/%.cc
+	@mkdir -p $(@D)
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -fPIC -fvisibility=hidden -fvisibility-inlines-hidden -c -o $@ $<
+
+$(BUILD)/tests/%.o: tests/%.cc
+	@mkdir -p $(@D)
+	$(CXX) $(CPPFLAGS) -Itests -DCHECKPW_BUILD_DIR='"$(abspath $(BUILD))"' \
+	  -DCHECKPW_SOURCE_DIR='"$(CURDIR)"' $(CXXFLAGS) -fPIE -c -o $@ $<
+
+$(BUILD)/bench/%.o: bench/%.cc
+	@mkdir -p $(@D)
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -Wno-deprecated-declarations -fPIE -c -o $@ $<
+
+$(BUILD)/%.o: %.cc
+	@mkdir -p $(@D)
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -fPIE -c -o $@ $<
+
+$(LIB_A): $(LIB_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@
+	ar rcs $@ $^
+
+$(LIB_SO): $(LIB_OBJS)
+	@mkdir -p $(@D)
+	$(CXX) -shared -Wl,-soname,$(LIB_SONAME) -Wl,-z,defs $(LDFLAGS) -o $@ $^ $(LIBS)
+	ln -sf libcheckpw.so.$(VERSION) $(BUILD)/lib/$(LIB_SONAME)
+	ln -sf $(LIB_SONAME) $(BUILD)/lib/libcheckpw.so
+
+$(LIB_PC): lib/checkpw.pc.in config.mk
+	@mkdir -p $(@D)
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
+
+$(TEST_BIN): $(TEST_OBJS) $(LIB_A)
+	@mkdir -p $(@D)
+	$(CXX) -fPIE -pie $(LDFLAGS) -o $@ $(TEST_OBJS) $(LIB_A) $(LIBS) $(TEST_LIBS)
+
+$(C_ABI_BIN): tests/c_abi/c_abi_test.c lib/include/checkpw.h $(LIB_SO)
+	@mkdir -p $(@D)
+	$(CC) -Ilib/include $(CFLAGS) -Wstrict-prototypes -fPIE -pie $(LDFLAGS) -o $@ $< \
+	  -L$(BUILD)/lib -Wl,-rpath,$(abspath $(BUILD))/lib -lcheckpw
+
+$(BENCH_BIN): $(BENCH_OBJS) $(LIB_A)
+	@mkdir -p $(@D)
+	$(CXX) -fPIE -pie $(LDFLAGS) -o $@ $(BENCH_OBJS) $(LIB_A) $(LIBS) -lbenchmark -lpthread -lcrypto
+
+# The test run ends with one plain line, "N passed, M failed", summed over every binary.
+test: all $(TEST_BIN) $(C_ABI_BIN)
+	@BUILD=$(abspath $(BUILD)) sh tests/run.sh
+
+bench: $(BENCH_BIN)
+	$(BENCH_BIN) --benchmark_out=$(BUILD)/bench.json --benchmark_out_format=json $(BENCH_ARGS)
+
+# Runs the whole suite under AddressSanitizer and UndefinedBehaviorSanitizer.
+san:
+	$(MAKE) BUILD=build/san OPT='-O1 -g' \
+	  SAN_FLAGS='-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer' test
+
+demo: all
+	@sh tests/demo.sh $(abspath $(BUILD))
+
+# Installs whatever Debian packages are missing. As root it runs apt-get; otherwise it
+# prints the exact command and fails with exit 2.
+DEB_PACKAGES = g++ gcc make libsodium-dev libsqlite3-dev sqlite3 libgtest-dev libbenchmark-dev \
+  libssl-dev libcrypt-dev pkg-config clang clang-format curl dovecot-core dovecot-imapd \
+  dovecot-pop3d
+deps:
+	@sh install/deps.sh $(DEB_PACKAGES)
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/checkpw \
+	  $(DESTDIR)$(PKGCONFIGDIR)
+	install -m 0755 $(PROG_BINS) $(DESTDIR)$(BINDIR)/
+	install -m 0644 $(LIB_A) $(DESTDIR)$(LIBDIR)/
+	install -m 0755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/
+	ln -sf libcheckpw.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(LIB_SONAME)
+	ln -sf $(LIB_SONAME) $(DESTDIR)$(LIBDIR)/libcheckpw.so
+	install -m 0644 lib/include/checkpw.h $(DESTDIR)$(INCLUDEDIR)/
+	install -m 0644 lib/include/checkpw/*.h $(DESTDIR)$(INCLUDEDIR)/checkpw/
+	install -m 0644 $(LIB_PC) $(DESTDIR)$(PKGCONFIGDIR)/
+
+uninstall:
+	rm -f $(PROGRAMS:%=$(DESTDIR)$(BINDIR)/%)
+	rm -f $(DESTDIR)$(LIBDIR)/libcheckpw.a $(DESTDIR)$(LIBDIR)/libcheckpw.so \
+	  $(DESTDIR)$(LIBDIR)/$(LIB_SONAME) $(DESTDIR)$(LIBDIR)/libcheckpw.so.$(VERSION)
+	rm -f $(DESTDIR)$(INCLUDEDIR)/checkpw.h $(DESTDIR)$(PKGCONFIGDIR)/checkpw.pc
+	rm -rf $(DESTDIR)$(INCLUDEDIR)/checkpw
+
+FORMAT_SRCS = $(shell find lib checkpw cram-md5-checkpw userdb-tool tests bench \
+  -name '*.cc' -o -name '*.h' -o -name '*.c' 2>/dev/null)
+format:
+	clang-format -i $(FORMAT_SRCS)
+format-check:
+	clang-format --dry-run --Werror $(FORMAT_SRCS)
+
+clean:
+	rm -rf build
+
+-include $(LIB_OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(BENCH_OBJS:.o=.d) \
+  $(foreach p,$(PROGRAMS),$($(p)_OBJS:.o=.d))

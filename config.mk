@@ -1,0 +1,23 @@
+# Build configuration. Override any of these on the make command line,
+# e.g. `make CXX=clang++ CC=clang` or `make install PREFIX=/usr DESTDIR=/tmp/pkg`.
+
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+LIBDIR     ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+DESTDIR    ?=
+
+# The database the checkpassword programs read unless CHECKPW_DB overrides it
+# (and CHECKPW_DB is ignored when they run setuid).
+DBPATH ?= /etc/checkpw/users.db
+
+# Where Dovecot keeps its reply helper (used only by the Dovecot test).
+DOVECOT_REPLY ?= /usr/lib/dovecot/checkpassword-reply
+
+CXX ?= g++
+CC  ?= gcc
+OPT ?= -O2 -g
+
+VERSION   = 1.0.0
+SOVERSION = 1

@@ -1,0 +1,51 @@
+// MD5 (RFC 1321), our own implementation for speed and control. MD5 is broken as a
+// collision-resistant hash; the suite uses it only inside HMAC-MD5 for CRAM-MD5
+// (RFC 2195), where the key stays secret. Every internal state is wiped on destruction.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "checkpw/visibility.h"
+
+namespace checkpw {
+
+inline constexpr std::size_t kMd5DigestSize = 16;
+inline constexpr std::size_t kMd5BlockSize = 64;
+
+// The four chaining words A, B, C, D.
+using Md5State = std::array<std::uint32_t, 4>;
+
+inline constexpr Md5State kMd5Init = {0x67452301u, 0xefcdab89u, 0x98badcfeu, 0x10325476u};
+
+// Runs the compression function over `blocks` whole 64-byte blocks.
+CHECKPW_API void md5_compress(Md5State& state, const unsigned char* data,
+                              std::size_t blocks) noexcept;
+
+// Streaming MD5. May start from a saved chaining state (HMAC's precomputed pads).
+class CHECKPW_API Md5 {
+ public:
+  Md5() noexcept = default;
+  // Continues from `state` after `bytes_done` bytes (a multiple of 64) were absorbed.
+  Md5(const Md5State& state, std::uint64_t bytes_done) noexcept
+      : state_(state), total_(bytes_done) {}
+  ~Md5();
+  Md5(const Md5&) = delete;
+  Md5& operator=(const Md5&) = delete;
+
+  void update(std::span<const unsigned char> data) noexcept;
+  void final(std::span<unsigned char, kMd5DigestSize> digest) noexcept;
+
+ private:
+  Md5State state_ = kMd5Init;
+  std::uint64_t total_ = 0;
+  std::array<unsigned char, kMd5BlockSize> buffer_{};
+  std::size_t buffered_ = 0;
+};
+
+CHECKPW_API void md5(std::span<const unsigned char> data,
+                     std::span<unsigned char, kMd5DigestSize> digest) noexcept;
+
+}  // namespace checkpw

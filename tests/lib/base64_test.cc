@@ -1,0 +1,140 @@
+#include "checkpw/base64.h"
+
+#include <gtest/gtest.h>
+#include <openssl/evp.h>
+
+#include <random>
+#include <sstream>
+
+#include "support/util.h"
+
+namespace checkpw {
+namespace {
+
+using test::Bytes;
+
+std::string encode(const Bytes& in) {
+  std::string out(base64_encoded_size(in.size()), '\0');
+  EXPECT_EQ(base64_encode(out, in), out.size());
+  return out;
+}
+
+// Decodes into a buffer of exactly the right size; nullopt on failure.
+std::optional<Bytes> decode(std::string_view in, std::size_t cap = SIZE_MAX) {
+  Bytes out(cap == SIZE_MAX ? base64_decoded_max(in.size()) : cap, 0xee);
+  std::size_t len = 12345;
+  if (!base64_decode(out, in, &len)) {
+    EXPECT_EQ(len, 0u) << "out_len not zeroed on failure for \"" << in << "\"";
+    for (unsigned char b : out) EXPECT_TRUE(b == 0 || b == 0xee) << "output not wiped";
+    return std::nullopt;
+  }
+  out.resize(len);
+  return out;
+}
+
+TEST(Base64, Rfc4648Section10) {
+  auto lines = test::data_lines("base64.txt");
+  ASSERT_EQ(lines.size(), 7u);
+  for (const auto& line : lines) {
+    std::istringstream in(line);
+    std::string plain, coded;
+    in >> plain >> coded;
+    if (plain == "-") plain.clear();
+    if (coded == "-") coded.clear();
+    EXPECT_EQ(encode(test::bytes_of(plain)), coded);
+    auto back = decode(coded);
+    ASSERT_TRUE(back.has_value()) << coded;
+    EXPECT_EQ(*back, test::bytes_of(plain));
+  }
+}
+
+TEST(Base64, EncodesAllSixtyFourValues) {
+  Bytes in;
+  for (int i = 0; i < 64; i += 4) {  // 3 bytes holding the values i, i+1, i+2, i+3
+    in.push_back(static_cast<unsigned char>(i << 2 | (i + 1) >> 4));
+    in.push_back(static_cast<unsigned char>(((i + 1) & 15) << 4 | (i + 2) >> 2));
+    in.push_back(static_cast<unsigned char>(((i + 2) & 3) << 6 | (i + 3)));
+  }
+  EXPECT_EQ(encode(in), "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/");
+}
+
+TEST(Base64, RejectsCharactersOutsideTheAlphabet) {
+  for (int c = 0; c < 256; ++c) {
+    const bool in_alphabet = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                             (c >= '0' && c <= '9') || c == '+' || c == '/';
+    for (int pos = 0; pos < 4; ++pos) {
+      std::string s = "QUJD";  // "ABC"
+      s[static_cast<std::size_t>(pos)] = static_cast<char>(c);
+      if (c == '=' && pos >= 2) continue;  // padding classes are tested below
+      EXPECT_EQ(decode(s).has_value(), in_alphabet) << "char " << c << " at " << pos;
+    }
+  }
+  EXPECT_FALSE(decode("Zm9v\nYmFy").has_value());
+  EXPECT_FALSE(decode("Zm9v YmE=").has_value());
+  EXPECT_FALSE(decode("Zm9v-_==").has_value());  // base64url is not accepted
+}
+
+TEST(Base64, RejectsMissingOrWrongPadding) {
+  EXPECT_FALSE(decode("Zg").has_value());   // missing
+  EXPECT_FALSE(decode("Zg=").has_value());  // short
+  EXPECT_FALSE(decode("Zm8").has_value());
+  EXPECT_FALSE(decode("Zg===").has_value());  // too much
+  EXPECT_FALSE(decode("Z===").has_value());
+  EXPECT_FALSE(decode("====").has_value());
+  EXPECT_FALSE(decode("Zm=v").has_value());  // in the middle
+  EXPECT_FALSE(decode("Zg==Zm9v").has_value());
+  EXPECT_FALSE(decode("=Zm9").has_value());
+  EXPECT_FALSE(decode("Zm9vY").has_value());  // length not a multiple of 4
+}
+
+TEST(Base64, RejectsNonZeroTrailingBits) {
+  EXPECT_TRUE(decode("Zg==").has_value());
+  EXPECT_FALSE(decode("Zh==").has_value());
+  EXPECT_FALSE(decode("Zv==").has_value());
+  EXPECT_TRUE(decode("Zm8=").has_value());
+  EXPECT_FALSE(decode("Zm9=").has_value());
+  EXPECT_TRUE(decode("Zm//").has_value());  // no padding: every bit is data
+}
+
+TEST(Base64, RejectsOutputTooSmallWithoutWriting) {
+  EXPECT_FALSE(decode("Zm9vYmFy", 5).has_value());
+  EXPECT_TRUE(decode("Zm9vYmFy", 6).has_value());
+  EXPECT_FALSE(decode("Zm9vYg==", 3).has_value());
+  EXPECT_TRUE(decode("Zm9vYg==", 4).has_value());
+  std::string out(3, 'x');
+  EXPECT_EQ(base64_encode(out, test::bytes_of("ab")), 0u);
+  EXPECT_EQ(out, "xxx");
+}
+
+// OpenSSL's EVP_EncodeBlock/EVP_DecodeBlock as the independent peer. EVP_DecodeBlock
+// is lenient (it trims whitespace) and counts padding as zero bytes, so only valid
+// input is compared and its length corrected by the padding.
+TEST(Base64, DifferentialAgainstOpenSsl10000RandomInputs) {
+  std::mt19937_64 rng(4648);
+  std::uniform_int_distribution<std::size_t> len(0, 4096);
+  for (int i = 0; i < 10000; ++i) {
+    Bytes in(len(rng));
+    for (auto& b : in) b = static_cast<unsigned char>(rng());
+    const std::string ours = encode(in);
+    std::string theirs(4 * ((in.size() + 2) / 3) + 1, '\0');
+    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(theirs.data()), in.data(),
+                                  static_cast<int>(in.size()));
+    theirs.resize(static_cast<std::size_t>(n));
+    ASSERT_EQ(ours, theirs) << "input " << i;
+
+    Bytes peer(ours.size() / 4 * 3 + 1);
+    const int m = EVP_DecodeBlock(peer.data(), reinterpret_cast<const unsigned char*>(ours.data()),
+                                  static_cast<int>(ours.size()));
+    ASSERT_GE(m, 0);
+    std::size_t pad = 0;
+    if (!ours.empty() && ours.back() == '=') pad = ours[ours.size() - 2] == '=' ? 2 : 1;
+    peer.resize(static_cast<std::size_t>(m) - pad);
+    auto back = decode(ours);
+    ASSERT_TRUE(back.has_value());
+    ASSERT_EQ(*back, peer) << "input " << i;
+    ASSERT_EQ(*back, in);
+  }
+}
+
+}  // namespace
+}  // namespace checkpw

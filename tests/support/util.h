@@ -1,0 +1,42 @@
+// Small helpers shared by the tests: data files, hex, temporary directories.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace checkpw::test {
+
+using Bytes = std::vector<unsigned char>;
+
+// Non-comment, non-empty lines of tests/data/<name>.
+std::vector<std::string> data_lines(const std::string& name);
+
+// Independent of lib/hex.cc on purpose: the tests must not trust what they test.
+Bytes from_hex(std::string_view hex);
+std::string to_hex(const unsigned char* p, std::size_t n);
+inline std::string to_hex(const Bytes& b) {
+  return to_hex(b.data(), b.size());
+}
+inline Bytes bytes_of(std::string_view s) {
+  return Bytes(s.begin(), s.end());
+}
+
+// A fresh directory under $TMPDIR (or /tmp), removed with its contents on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  std::string file(std::string_view name) const { return path_ + "/" + std::string(name); }
+
+ private:
+  std::string path_;
+};
+
+std::string read_file(const std::string& path);
+void write_file(const std::string& path, std::string_view contents);
+
+}  // namespace checkpw::test
