@@ -136,5 +136,91 @@ TEST(Base64, DifferentialAgainstOpenSsl10000RandomInputs) {
   }
 }
 
+// The bulk runs in 64- and 16-character blocks and the rest through a buffer, so every
+// length up to a few blocks crosses each boundary: encode against OpenSSL, decode back.
+TEST(Base64, RoundTripsAtEveryLengthTo200) {
+  std::mt19937_64 rng(200);
+  for (std::size_t n = 0; n <= 200; ++n) {
+    Bytes in(n);
+    for (auto& b : in) b = static_cast<unsigned char>(rng());
+    const std::string ours = encode(in);
+    std::string theirs(4 * ((n + 2) / 3) + 1, '\0');
+    const int m = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(theirs.data()), in.data(),
+                                  static_cast<int>(n));
+    theirs.resize(static_cast<std::size_t>(m));
+    ASSERT_EQ(ours, theirs) << "length " << n;
+    auto back = decode(ours);
+    ASSERT_TRUE(back.has_value()) << "length " << n;
+    ASSERT_EQ(*back, in) << "length " << n;
+  }
+}
+
+// One bad character at every position of every encoded length to 200 (and every class of
+// bad character at every position of one long input) must be caught, whichever path
+// (whole block, small block, buffered rest, padded last quad) holds it.
+TEST(Base64, RejectsAnInvalidCharacterAtEveryPosition) {
+  const std::string bad_chars = std::string("=-_ .:@[`{\x7f\x80\xff\n", 15) + '\0';
+  for (std::size_t n = 1; n <= 150; ++n) {
+    Bytes in(n);
+    for (std::size_t i = 0; i < n; ++i) in[i] = static_cast<unsigned char>(i * 37 + n);
+    const std::string good = encode(in);
+    const std::size_t pad = good.back() != '=' ? 0 : (good[good.size() - 2] == '=' ? 2 : 1);
+    for (std::size_t pos = 0; pos + pad < good.size(); ++pos) {
+      for (char c : bad_chars) {
+        // A '=' just before the padding (or last) may form valid shorter padding.
+        if (c == '=' && pos + pad + 1 == good.size()) continue;
+        std::string s = good;
+        s[pos] = c;
+        ASSERT_FALSE(decode(s).has_value())
+            << "length " << n << " position " << pos << " char " << int(c);
+      }
+    }
+  }
+  std::string good = encode(Bytes(3 * 100, 0x5a));
+  for (std::size_t pos = 0; pos < good.size(); ++pos) {
+    for (int c = 0; c < 256; ++c) {
+      const bool in_alphabet = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                               (c >= '0' && c <= '9') || c == '+' || c == '/';
+      if (in_alphabet) continue;
+      std::string s = good;
+      s[pos] = static_cast<char>(c);
+      ASSERT_FALSE(decode(s).has_value()) << "position " << pos << " char " << c;
+    }
+  }
+}
+
+// Every last quad's spare bits, at every length class and block position.
+TEST(Base64, RejectsNonZeroTrailingBitsAtEveryLength) {
+  for (std::size_t n = 1; n <= 200; ++n) {
+    if (n % 3 == 0) continue;
+    const std::string good = encode(Bytes(n, 0xa5));
+    // The last data character carries the spare bits: 4 of them with "==", 2 with "=".
+    const std::size_t last = good.size() - (n % 3 == 1 ? 3 : 2);
+    const std::string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const std::size_t v = alphabet.find(good[last]);
+    const unsigned spare_mask = n % 3 == 1 ? 0xfu : 0x3u;
+    for (unsigned bit = 1; bit <= spare_mask; bit <<= 1) {
+      std::string s = good;
+      s[last] = alphabet[v ^ bit];
+      ASSERT_FALSE(decode(s).has_value()) << "length " << n << " bit " << bit;
+    }
+  }
+}
+
+// The exact output size is enough at every length, one byte less is refused.
+TEST(Base64, DecodesIntoExactSizeAndRejectsOneLessAtEveryLength) {
+  for (std::size_t n = 1; n <= 200; ++n) {
+    Bytes in(n, static_cast<unsigned char>(n));
+    const std::string s = encode(in);
+    auto exact = decode(s, n);
+    ASSERT_TRUE(exact.has_value()) << "length " << n;
+    ASSERT_EQ(*exact, in);
+    ASSERT_FALSE(decode(s, n - 1).has_value()) << "length " << n;
+    std::string out(base64_encoded_size(n) - 1, 'x');
+    ASSERT_EQ(base64_encode(out, in), 0u);
+    ASSERT_EQ(out, std::string(base64_encoded_size(n) - 1, 'x'));
+  }
+}
+
 }  // namespace
 }  // namespace checkpw
