@@ -6,6 +6,7 @@
 #include <sodium.h>
 
 #include <array>
+#include <bit>
 #include <cstring>
 
 #include "checkpw/hex.h"
@@ -51,16 +52,19 @@ void finish(const PadStates& st, std::span<const unsigned char> msg,
   sodium_memzero(inner_digest.data(), inner_digest.size());
 }
 
+// The secret's words are 32-bit little-endian whatever the host's order.
 void store_state(unsigned char* p, const Md5State& s) noexcept {
-  for (std::size_t i = 0; i < 4; ++i) {
-    for (std::size_t j = 0; j < 4; ++j) p[4 * i + j] = static_cast<unsigned char>(s[i] >> (8 * j));
+  Md5State le = s;
+  if constexpr (std::endian::native == std::endian::big) {
+    for (auto& w : le) w = __builtin_bswap32(w);
   }
+  std::memcpy(p, le.data(), sizeof le);
 }
 
 void load_state(Md5State& s, const unsigned char* p) noexcept {
-  for (std::size_t i = 0; i < 4; ++i) {
-    s[i] = 0;
-    for (std::size_t j = 0; j < 4; ++j) s[i] |= static_cast<std::uint32_t>(p[4 * i + j]) << (8 * j);
+  std::memcpy(s.data(), p, sizeof s);
+  if constexpr (std::endian::native == std::endian::big) {
+    for (auto& w : s) w = __builtin_bswap32(w);
   }
 }
 
@@ -90,18 +94,56 @@ void cram_md5_digest(std::span<const unsigned char, kCramMd5SecretSize> secret,
   finish(st, msg, digest);
 }
 
+namespace {
+
+// RFC 1321 section 3.1-3.2 padding for a message whose last `tail` bytes (< 56) are
+// already in `block`, after `total` bytes in all.
+void pad_block(unsigned char* block, std::size_t tail, std::uint64_t total) noexcept {
+  block[tail] = 0x80;
+  std::memset(block + tail + 1, 0, 56 - tail - 1);
+  const std::uint64_t bits = total * 8;
+  for (std::size_t i = 0; i < 8; ++i) block[56 + i] = static_cast<unsigned char>(bits >> (8 * i));
+}
+
+// Everything a short verify touches that depends on the secret, wiped in one call.
+struct ShortVerify {
+  unsigned char block[kMd5BlockSize];
+  Md5State inner, outer;
+  unsigned char expected[kMd5DigestSize];
+  unsigned char given[kMd5DigestSize];
+};
+
+// The HMAC-MD5 of a challenge short enough (< 56 bytes, every real CRAM-MD5 challenge)
+// that the inner and the outer hash each take one compression after the pads: the floor.
+void cram_md5_digest_short(std::span<const unsigned char, kCramMd5SecretSize> secret,
+                           std::span<const unsigned char> msg, ShortVerify& v) noexcept {
+  load_state(v.outer, secret.data());
+  load_state(v.inner, secret.data() + 16);
+  if (!msg.empty()) std::memcpy(v.block, msg.data(), msg.size());
+  pad_block(v.block, msg.size(), kMd5BlockSize + msg.size());
+  md5_compress(v.inner, v.block, 1);
+  store_state(v.block, v.inner);
+  pad_block(v.block, kMd5DigestSize, kMd5BlockSize + kMd5DigestSize);
+  md5_compress(v.outer, v.block, 1);
+  store_state(v.expected, v.outer);
+}
+
+}  // namespace
+
 bool cram_md5_verify(std::span<const unsigned char, kCramMd5SecretSize> secret,
                      std::span<const unsigned char> challenge,
                      std::span<const unsigned char> response) noexcept {
   if (response.size() != kCramMd5ResponseSize) return false;  // length is public
-  std::array<unsigned char, kMd5DigestSize> expected;
-  std::array<unsigned char, kMd5DigestSize> given;
-  cram_md5_digest(secret, challenge, expected);
+  ShortVerify v;
+  if (challenge.size() < 56) {
+    cram_md5_digest_short(secret, challenge, v);
+  } else {
+    cram_md5_digest(secret, challenge, v.expected);
+  }
   // Decode and compare unconditionally so a bad digit costs the same as a mismatch.
-  const bool decoded = hex_decode(given, response);
-  const bool same = sodium_memcmp(expected.data(), given.data(), kMd5DigestSize) == 0;
-  sodium_memzero(expected.data(), expected.size());
-  sodium_memzero(given.data(), given.size());
+  const bool decoded = hex_decode(v.given, response);
+  const bool same = sodium_memcmp(v.expected, v.given, kMd5DigestSize) == 0;
+  sodium_memzero(&v, sizeof v);
   return decoded & same;
 }
 

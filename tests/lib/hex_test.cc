@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <cstdio>
 
 #include "support/util.h"
@@ -42,6 +43,34 @@ TEST(Hex, RejectsEveryNonHexCharacterAndWrongLengths) {
   unsigned char out[2];
   EXPECT_FALSE(hex_decode(out, test::bytes_of("abc")));
   EXPECT_FALSE(hex_decode(out, test::bytes_of("abcdef")));
+}
+
+}  // namespace
+}  // namespace checkpw
+
+namespace checkpw {
+namespace {
+
+// Every length up to 40 bytes (all SWAR tail shapes), random bytes, both cases, and a
+// bad character in every position.
+TEST(Hex, RoundTripsAndRejectsAtEveryLength) {
+  unsigned seed = 7;
+  for (std::size_t n = 0; n <= 40; ++n) {
+    test::Bytes in(n);
+    for (auto& b : in) b = static_cast<unsigned char>(seed = seed * 1103515245u + 12345u);
+    std::string text = test::to_hex(in);
+    test::Bytes out(n);
+    ASSERT_TRUE(hex_decode(out, test::bytes_of(text))) << n;
+    EXPECT_EQ(out, in);
+    for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    ASSERT_TRUE(hex_decode(out, test::bytes_of(text))) << n;
+    EXPECT_EQ(out, in);
+    for (std::size_t pos = 0; pos < text.size(); ++pos) {
+      std::string bad = text;
+      bad[pos] = pos % 2 == 0 ? 'g' : '\x90';
+      EXPECT_FALSE(hex_decode(out, test::bytes_of(bad))) << n << " at " << pos;
+    }
+  }
 }
 
 }  // namespace
