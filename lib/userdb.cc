@@ -381,7 +381,8 @@ Status write_by_name(SqliteDb& db, std::string_view sql, std::string_view name, 
 // --- opening ----------------------------------------------------------------------
 
 Result<Userdb> Userdb::open(const std::string& path, Mode mode) {
-  const int flags = mode == Mode::kReadOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+  const bool read_only = mode == Mode::kReadOnly || mode == Mode::kInspect;
+  const int flags = read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
   auto opened = SqliteDb::open(path, flags);
   if (!opened) return opened.error();
   Userdb u(std::move(opened.value()), path);
@@ -391,11 +392,12 @@ Result<Userdb> Userdb::open(const std::string& path, Mode mode) {
   sqlite3_file_control(raw, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
   if (auto r = u.db_.exec("PRAGMA secure_delete = ON; PRAGMA temp_store = MEMORY"); !r)
     return r.error();
-  if (mode != Mode::kReadOnly && sqlite3_db_readonly(raw, "main") == 1) {
+  if (!read_only && sqlite3_db_readonly(raw, "main") == 1) {
     return temp_error("database is not writable");
   }
   auto version = read_user_version(u.db_);
   if (!version) return version.error();
+  if (mode == Mode::kInspect) return u;
   if (*version > kUserdbSchemaVersion) {
     return temp_error("database schema version " + std::to_string(*version) +
                       " is newer than this program's (" + std::to_string(kUserdbSchemaVersion) +
@@ -406,7 +408,7 @@ Result<Userdb> Userdb::open(const std::string& path, Mode mode) {
                       " is older than this program's (" + std::to_string(kUserdbSchemaVersion) +
                       "): run userdb-tool init to migrate it");
   }
-  if (mode != Mode::kReadOnly) {
+  if (!read_only) {
     // Already WAL for databases made by create(); this converts older files.
     auto st = SqliteStmt::prepare(u.db_, "PRAGMA journal_mode = WAL");
     if (!st) return st.error();
@@ -435,6 +437,10 @@ Result<Userdb> Userdb::open_readwrite(const std::string& path) {
 
 Result<Userdb> Userdb::open_admin(const std::string& path) {
   return open(path, Mode::kAdmin);
+}
+
+Result<Userdb> Userdb::open_inspect(const std::string& path) {
+  return open(path, Mode::kInspect);
 }
 
 namespace {

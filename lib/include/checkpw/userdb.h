@@ -104,6 +104,8 @@ class CHECKPW_API Userdb {
   [[nodiscard]] static Result<Userdb> open_readwrite(const std::string& path);
   // For userdb-tool: read-write, any schema version not newer than ours (see migrate()).
   [[nodiscard]] static Result<Userdb> open_admin(const std::string& path);
+  // For `userdb-tool check`: read-only, any schema version, settings not read.
+  [[nodiscard]] static Result<Userdb> open_inspect(const std::string& path);
   // Creates a new database (fails if `path` exists): file mode and group first, then
   // WAL mode with persistent -wal and -shm of the same mode and group, then the schema
   // and default settings.
@@ -154,7 +156,7 @@ class CHECKPW_API Userdb {
 
  private:
   Userdb(SqliteDb db, std::string path) : db_(std::move(db)), path_(std::move(path)) {}
-  enum class Mode { kReadOnly, kReadWrite, kAdmin };
+  enum class Mode { kReadOnly, kReadWrite, kAdmin, kInspect };
   static Result<Userdb> open(const std::string& path, Mode mode);
   Status apply_busy_timeout();
 
