@@ -355,35 +355,18 @@ int audit(const std::string& path, const struct stat& st, bool is_dir) {
   return warnings;
 }
 
-Status cmd_check(const Invocation& inv) {
-  const std::string what = "check database " + printable(inv.db_path);
-  auto u = Userdb::open_inspect(inv.db_path);
-  if (!u) return as(u.error(), what);
-  auto integrity = u->integrity_check();
-  if (!integrity) return as(integrity.error(), what);
-  if (*integrity != "ok")
-    return failure(Verdict::kTempFail, what, "integrity check: " + printable(*integrity));
-  out("integrity: ok\n");
-  auto v = u->schema_version();
-  if (!v) return as(v.error(), what);
-  if (*v != kUserdbSchemaVersion) {
-    return failure(Verdict::kTempFail, what,
-                   "schema version " + std::to_string(*v) + ", this program's is " +
-                       std::to_string(kUserdbSchemaVersion) +
-                       (*v < kUserdbSchemaVersion ? " (run userdb-tool init to migrate)" : ""));
-  }
-  out("schema: version " + std::to_string(*v) + " (current)\n");
-  auto n = u->count();
-  if (!n) return as(n.error(), what);
-  out("accounts: " + std::to_string(*n) + "\n");
-
+// Permission warnings for the database, its WAL files and its directory. Runs before
+// the database is opened: opening it as root would recreate missing WAL files.
+int audit_files(const std::string& db_path, std::string& problem) {
   int warnings = 0;
   struct stat db_st {};
-  if (stat(inv.db_path.c_str(), &db_st) != 0)
-    return failure(Verdict::kTempFail, what, std::strerror(errno));
-  warnings += audit(inv.db_path, db_st, false);
+  if (stat(db_path.c_str(), &db_st) != 0) {
+    problem = std::strerror(errno);
+    return 0;
+  }
+  warnings += audit(db_path, db_st, false);
   for (const char* suffix : {"-wal", "-shm"}) {
-    const std::string p = inv.db_path + suffix;
+    const std::string p = db_path + suffix;
     struct stat st {};
     if (lstat(p.c_str(), &st) != 0) {
       warn(printable(p) +
@@ -401,13 +384,42 @@ Status cmd_check(const Invocation& inv) {
       ++warnings;
     }
   }
-  std::string dir = inv.db_path;
+  std::string dir = db_path;
   const auto slash = dir.rfind('/');
   dir = slash == std::string::npos ? "." : slash == 0 ? "/" : dir.substr(0, slash);
   struct stat dir_st {};
-  if (stat(dir.c_str(), &dir_st) != 0)
-    return failure(Verdict::kTempFail, what, std::strerror(errno));
-  warnings += audit(dir, dir_st, true);
+  if (stat(dir.c_str(), &dir_st) != 0) {
+    problem = std::strerror(errno);
+    return warnings;
+  }
+  return warnings + audit(dir, dir_st, true);
+}
+
+Status cmd_check(const Invocation& inv) {
+  const std::string what = "check database " + printable(inv.db_path);
+  std::string problem;
+  const int warnings = audit_files(inv.db_path, problem);
+  if (!problem.empty()) return failure(Verdict::kTempFail, what, problem);
+  auto u = Userdb::open_inspect(inv.db_path);
+  if (!u) return as(u.error(), what);
+  auto v = u->schema_version();
+  if (!v) return as(v.error(), what);
+  if (*v != kUserdbSchemaVersion) {
+    return failure(Verdict::kTempFail, what,
+                   "schema version " + std::to_string(*v) + ", this program's is " +
+                       std::to_string(kUserdbSchemaVersion) +
+                       (*v < kUserdbSchemaVersion ? " (run userdb-tool init to migrate)" : ""));
+  }
+  auto integrity = u->integrity_check();
+  if (!integrity) return as(integrity.error(), what);
+  if (*integrity != "ok") {
+    return failure(Verdict::kTempFail, what, "integrity check: " + printable(*integrity));
+  }
+  auto n = u->count();
+  if (!n) return as(n.error(), what);
+  out("integrity: ok\n");
+  out("schema: version " + std::to_string(*v) + " (current)\n");
+  out("accounts: " + std::to_string(*n) + "\n");
   out("permissions: " +
       (warnings == 0 ? std::string("ok") : std::to_string(warnings) + " warning(s)") + "\n");
   return ok_status();

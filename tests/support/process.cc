@@ -61,6 +61,9 @@ ProcessResult run_process(const std::vector<std::string>& argv, std::string_view
   const pid_t pid = fork();
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
+    // A new session has no controlling terminal: a program that would prompt on
+    // /dev/tty fails instead of waiting for someone at the developer's terminal.
+    setsid();
     dup2(in[0], 0);
     dup2(out[1], 1);
     dup2(err[1], 2);

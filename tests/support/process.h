@@ -1,6 +1,7 @@
 // Runs a real program for the tests: argv, standard input as bytes, standard output and
 // error captured, optionally as another user (root tests only), with the environment
-// plus `extra_env` ("NAME=value", replacing any inherited NAME).
+// plus `extra_env` ("NAME=value", replacing any inherited NAME). The child runs in a new
+// session, without a controlling terminal.
 #pragma once
 
 #include <sys/types.h>
