@@ -1,0 +1,105 @@
+#include "support/db.h"
+
+#include <sqlite3.h>
+
+#include <stdexcept>
+
+#include "support/util.h"
+
+namespace checkpw::test {
+namespace {
+
+struct Db {
+  sqlite3* db = nullptr;
+  ~Db() { sqlite3_close_v2(db); }
+};
+
+struct Stmt {
+  sqlite3_stmt* st = nullptr;
+  ~Stmt() { sqlite3_finalize(st); }
+};
+
+void prepare(Db& d, Stmt& s, const std::string& sql) {
+  if (sqlite3_prepare_v2(d.db, sql.c_str(), -1, &s.st, nullptr) != SQLITE_OK) {
+    throw std::runtime_error(std::string("prepare: ") + sqlite3_errmsg(d.db));
+  }
+}
+
+std::string value(sqlite3_stmt* st, int col) {
+  switch (sqlite3_column_type(st, col)) {
+    case SQLITE_INTEGER:
+      return std::to_string(sqlite3_column_int64(st, col));
+    case SQLITE_FLOAT:
+      return std::to_string(sqlite3_column_double(st, col));
+    case SQLITE_TEXT: {
+      const auto* p = sqlite3_column_text(st, col);
+      return "'" +
+             std::string(reinterpret_cast<const char*>(p),
+                         static_cast<std::size_t>(sqlite3_column_bytes(st, col))) +
+             "'";
+    }
+    case SQLITE_BLOB:
+      return "X'" +
+             to_hex(static_cast<const unsigned char*>(sqlite3_column_blob(st, col)),
+                    static_cast<std::size_t>(sqlite3_column_bytes(st, col))) +
+             "'";
+    default:
+      return "NULL";
+  }
+}
+
+}  // namespace
+
+std::string db_dump(const std::string& path) {
+  Db d;
+  const int rc = sqlite3_open_v2(path.c_str(), &d.db, SQLITE_OPEN_READONLY, nullptr);
+  if (rc != SQLITE_OK) throw std::runtime_error("open " + path);
+  std::string out;
+  {
+    Stmt s;
+    prepare(d, s, "PRAGMA user_version");
+    if (sqlite3_step(s.st) != SQLITE_ROW) throw std::runtime_error(sqlite3_errmsg(d.db));
+    out += "user_version " + std::to_string(sqlite3_column_int64(s.st, 0)) + "\n";
+  }
+  std::vector<std::string> tables;
+  {
+    Stmt s;
+    prepare(d, s, "SELECT type, name, sql FROM sqlite_schema ORDER BY name");
+    while (sqlite3_step(s.st) == SQLITE_ROW) {
+      out += value(s.st, 0) + " " + value(s.st, 1) + " " + value(s.st, 2) + "\n";
+      if (std::string(reinterpret_cast<const char*>(sqlite3_column_text(s.st, 0))) == "table") {
+        tables.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(s.st, 1)));
+      }
+    }
+  }
+  for (const auto& t : tables) {
+    Stmt s;
+    // Table names come from sqlite_schema of our own fixture, quoted as identifiers.
+    prepare(d, s, "SELECT * FROM \"" + t + "\" ORDER BY 1");
+    while (sqlite3_step(s.st) == SQLITE_ROW) {
+      out += t + ":";
+      for (int c = 0; c < sqlite3_column_count(s.st); ++c) out += " " + value(s.st, c);
+      out += "\n";
+    }
+  }
+  return out;
+}
+
+void db_exec(const std::string& path, const std::string& sql) {
+  Db d;
+  if (sqlite3_open_v2(path.c_str(), &d.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
+      SQLITE_OK) {
+    throw std::runtime_error("open " + path);
+  }
+  sqlite3_busy_timeout(d.db, 5000);
+  int persist = 1;
+  sqlite3_file_control(d.db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+  char* msg = nullptr;
+  if (sqlite3_exec(d.db, sql.c_str(), nullptr, nullptr, &msg) != SQLITE_OK) {
+    std::string m = msg != nullptr ? msg : "error";
+    sqlite3_free(msg);
+    throw std::runtime_error(m);
+  }
+}
+
+}  // namespace checkpw::test

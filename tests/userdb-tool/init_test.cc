@@ -1,0 +1,105 @@
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "userdb-tool/fixture.h"
+
+namespace checkpw::test {
+namespace {
+
+struct stat stat_of(const std::string& p) {
+  struct stat st {};
+  EXPECT_EQ(stat(p.c_str(), &st), 0) << p;
+  return st;
+}
+
+using InitTest = ToolTest;
+
+TEST_F(InitTest, CreatesPrivateDatabaseWithPersistentWal) {
+  const auto r = tool({"init"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("created"), std::string::npos);
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    EXPECT_EQ(stat_of(db + suffix).st_mode & 07777, 0600u) << suffix;
+  }
+  auto u = Userdb::open_readonly(db);
+  ASSERT_TRUE(u.ok());
+  EXPECT_EQ(u->schema_version().value(), kUserdbSchemaVersion);
+}
+
+TEST_F(InitTest, GroupMakes0640WithThatGroup) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to set a group";
+  const auto r = tool({"init", "--group", "nogroup"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    EXPECT_EQ(stat_of(db + suffix).st_mode & 07777, 0640u) << suffix;
+    EXPECT_EQ(stat_of(db + suffix).st_gid, kNobody.gid) << suffix;
+  }
+}
+
+TEST_F(InitTest, ExistingDatabaseIsLeftAsItIs) {
+  init_fast();
+  add("a", "pw");
+  const std::string before = db_dump(db);
+  const auto r = tool({"init"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("up to date"), std::string::npos) << r.out;
+  EXPECT_EQ(db_dump(db), before);
+  EXPECT_EQ(stat_of(db).st_mode & 07777, 0600u);
+}
+
+TEST_F(InitTest, NeverWidensAnExistingFile) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to set a group";
+  init_fast();
+  // Asking for a group the file does not have is refused, and nothing changes.
+  refused(1, {"init", "--group", "nogroup"});
+  EXPECT_EQ(stat_of(db).st_mode & 07777, 0600u);
+  EXPECT_EQ(stat_of(db).st_gid, 0u);
+}
+
+TEST_F(InitTest, UnknownGroupIsAUsageError) {
+  const auto r = tool({"init", "--group", "no-such-group-here"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("no such group"), std::string::npos) << r.err;
+  EXPECT_NE(access(db.c_str(), F_OK), 0);
+}
+
+TEST_F(InitTest, MigratesAnOlderSchemaAndSaysSo) {
+  db_exec(db, "PRAGMA journal_mode = WAL");  // a version-0 database
+  EXPECT_EQ(tool({"list"}).exit_code, 111);  // others refuse until it is migrated
+  const auto r = tool({"init"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("migrated"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("from schema version 0 to 1"), std::string::npos) << r.out;
+  EXPECT_EQ(tool({"list"}).exit_code, 0);
+}
+
+TEST_F(InitTest, NewerSchemaIsRefusedEverywhere) {
+  init_fast();
+  db_exec(db, "PRAGMA user_version = 99");
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"init"}, {"list"}, {"show", "a"}, {"del", "a"}, {"config"}, {"check"}}) {
+    const auto r = refused(111, args);
+    EXPECT_NE(r.err.find("99"), std::string::npos) << r.err;
+  }
+  refused(111, {"add", "a", "--password-stdin"}, "pw\n");
+}
+
+TEST_F(InitTest, RestoresMissingWalFiles) {
+  init_fast();
+  ASSERT_EQ(unlink((db + "-wal").c_str()), 0);
+  ASSERT_EQ(unlink((db + "-shm").c_str()), 0);
+  const auto warn = tool({"check"});
+  EXPECT_EQ(warn.exit_code, 0);
+  EXPECT_NE(warn.err.find("-shm is missing"), std::string::npos) << warn.err;
+  ASSERT_EQ(tool({"init"}).exit_code, 0);
+  EXPECT_EQ(access((db + "-wal").c_str(), F_OK), 0);
+  EXPECT_EQ(access((db + "-shm").c_str(), F_OK), 0);
+}
+
+TEST_F(InitTest, MissingDirectoryIsTemporary) {
+  db = dir.file("no/such/dir/users.db");
+  EXPECT_EQ(tool({"init"}).exit_code, 111);
+}
+
+}  // namespace
+}  // namespace checkpw::test
