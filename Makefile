@@ -90,12 +90,24 @@ $(C_ABI_BIN): tests/c_abi/c_abi_test.c lib/include/checkpw.h $(LIB_SO)
 	$(CC) -Ilib/include $(CFLAGS) -Wstrict-prototypes -fPIE -pie $(LDFLAGS) -o $@ $< \
 	  -L$(BUILD)/lib -Wl,-rpath,$(abspath $(BUILD))/lib -lcheckpw
 
+# Copies of the programs whose compiled-in database is a file the setuid test makes
+# (CHECKPW_DB is ignored under setuid, as it must be).
+SETUID_DBPATH = $(abspath $(BUILD))/tests/setuid/users.db
+SETUID_BINS   = $(BUILD)/tests/setuid/checkpw $(BUILD)/tests/setuid/cram-md5-checkpw
+$(BUILD)/tests/setuid/checkpassword.o: lib/checkpassword.cc
+	@mkdir -p $(@D)
+	$(CXX) $(CPPFLAGS) -UCHECKPW_DBPATH -DCHECKPW_DBPATH='"$(SETUID_DBPATH)"' $(CXXFLAGS) \
+	  -fPIE -c -o $@ $<
+$(BUILD)/tests/setuid/%: $(BUILD)/%/main.o $(BUILD)/tests/setuid/checkpassword.o $(LIB_A)
+	@mkdir -p $(@D)
+	$(CXX) -fPIE -pie $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB_A) $(LIBS)
+
 $(BENCH_BIN): $(BENCH_OBJS) $(LIB_A)
 	@mkdir -p $(@D)
 	$(CXX) -fPIE -pie $(LDFLAGS) -o $@ $(BENCH_OBJS) $(LIB_A) $(LIBS) -lbenchmark -lpthread -lcrypto
 
 # The test run ends with one plain line, "N passed, M failed", summed over every binary.
-test: all $(TEST_BIN) $(C_ABI_BIN)
+test: all $(TEST_BIN) $(C_ABI_BIN) $(SETUID_BINS)
 	@BUILD=$(abspath $(BUILD)) sh tests/run.sh
 
 bench: $(BENCH_BIN)
@@ -106,13 +118,17 @@ san:
 	$(MAKE) BUILD=build/san OPT='-O1 -g' \
 	  SAN_FLAGS='-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer' test
 
-demo: all
-	@sh tests/demo.sh $(abspath $(BUILD))
+# The README's first quick-start command: installs what is missing, builds, and shows
+# the programs answering SMTP and POP3 logins from a throwaway database in build/demo.
+demo:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory all
+	@sh tests/demo.sh $(BUILD)
 
 # Installs whatever Debian packages are missing. As root it runs apt-get; otherwise it
 # prints the exact command and fails with exit 2.
 DEB_PACKAGES = g++ gcc make libsodium-dev libsqlite3-dev sqlite3 libgtest-dev libbenchmark-dev \
-  libssl-dev libcrypt-dev pkg-config clang clang-format curl dovecot-core dovecot-imapd \
+  libssl-dev libcrypt-dev openssl pkg-config clang clang-format curl dovecot-core dovecot-imapd \
   dovecot-pop3d
 deps:
 	@sh install/deps.sh $(DEB_PACKAGES)

@@ -347,7 +347,9 @@ Result<Account> account_from_row(const SqliteStmt& st) {
   for (int col : {5, 6}) {
     if (st.is_null(col)) continue;
     const std::int64_t v = st.column_int64(col);
-    if (v < 1 || v > 4294967294) return temp_error("corrupt uid or gid");
+    // 0 is read as it is: the programs refuse a uid-0 target as a rejection (DESIGN.md
+    // section 3), which a hand-edited row must not turn into a temporary failure.
+    if (v < 0 || v > 4294967294) return temp_error("corrupt uid or gid");
     (col == 5 ? a.uid : a.gid) = static_cast<std::uint32_t>(v);
   }
   if (!st.is_null(7)) a.home = st.column_text(7);

@@ -1,0 +1,422 @@
+// Runs the real checkpw and cram-md5-checkpw binaries the way qmail and Dovecot do:
+// a real pipe on fd 3, a real SQLite file made by the real userdb-tool, and a
+// subprogram that reports who it ran as. Every case scans stderr for secrets.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <string>
+#include <vector>
+
+#include "checkpw/cram_md5.h"
+#include "support/runner.h"
+#include "support/util.h"
+
+namespace checkpw {
+namespace {
+
+using test::Fd3;
+using test::RunOptions;
+using test::RunResult;
+
+const std::string kBin = std::string(CHECKPW_BUILD_DIR) + "/bin/";
+const std::string kCheckpw = kBin + "checkpw";
+const std::string kCram = kBin + "cram-md5-checkpw";
+const std::string kTool = kBin + "userdb-tool";
+
+constexpr char kRfcChallenge[] = "<1896.697170952@postoffice.reston.mci.net>";
+constexpr char kRfcResponse[] = "b913a602c7eda7a495b4e6e7334d3890";
+constexpr char kAlicePassword[] = "correct horse battery";
+constexpr char kBobPassword[] = "tanstaaftanstaaf";  // RFC 2195's example secret
+
+std::string req(std::string_view user, std::string_view secret, std::string_view third = "") {
+  std::string r(user);
+  r += '\0';
+  r += secret;
+  r += '\0';
+  r += third;
+  r += '\0';
+  return r;
+}
+
+// The subprogram: prints its identity, directory and environment, one per line.
+const std::vector<std::string> kReport = {
+    "/bin/sh", "-c",
+    "echo uid=$(id -u) gid=$(id -g) groups=$(id -G); echo cwd=$(pwd); "
+    "echo USER=$USER; echo HOME=$HOME; echo SHELL=$SHELL; echo EXTRA=$EXTRA; "
+    "echo userdb_uid=$userdb_uid; echo AUTHORIZED=$AUTHORIZED; echo password=$password; "
+    "echo ran"};
+
+void sql(const std::string& db, const std::string& statement) {
+  sqlite3* h = nullptr;
+  ASSERT_EQ(sqlite3_open(db.c_str(), &h), SQLITE_OK);
+  char* err = nullptr;
+  const int rc = sqlite3_exec(h, statement.c_str(), nullptr, nullptr, &err);
+  const std::string msg = err != nullptr ? err : "";
+  sqlite3_free(err);
+  sqlite3_close(h);
+  ASSERT_EQ(rc, SQLITE_OK) << statement << ": " << msg;
+}
+
+class Checkpassword : public testing::Test {
+ protected:
+  void SetUp() override {
+    db_ = dir_.file("users.db");
+    tool({"init"});
+    // Cheap hashes keep the suite fast; the cost itself is tested in lib.
+    tool({"config", "argon2_opslimit", "1"});
+    tool({"config", "argon2_memlimit", "8192"});
+    tool({"config", "failure_delay_ms", "0"});
+    tool({"add", "alice", "--password-stdin"}, std::string(kAlicePassword) + "\n");
+    tool({"add", "bob", "--password-stdin"}, std::string(kBobPassword) + "\n");
+    tool({"add", "carol", "--password-stdin"}, "carol-pw\n");
+    tool({"disable", "carol"});
+    tool({"add", "dave", "--no-cram-md5", "--password-stdin"}, "dave-pw\n");
+    home_ = dir_.file("home-erin");
+    ASSERT_EQ(mkdir(home_.c_str(), 0755), 0);
+    tool({"add", "erin", "--uid", "4242", "--gid", "4343", "--home", home_, "--shell", "/bin/false",
+          "--password-stdin"},
+         "erin-pw\n");
+    tool({"add", "zero", "--uid", "4000", "--gid", "4000", "--password-stdin"}, "zero-pw\n");
+    // userdb-tool refuses uid 0; a hostile or hand-edited row must still be refused.
+    sql(db_,
+        "PRAGMA ignore_check_constraints = ON; "
+        "UPDATE accounts SET uid = 0, gid = 0 WHERE name = 'zero'");
+  }
+
+  void tool(std::vector<std::string> args, const std::string& stdin_data = "") {
+    args.insert(args.begin(), {kTool, "--db", db_});
+    RunOptions o;
+    o.argv = args;
+    o.env = test::base_env();
+    o.stdin_data = stdin_data;
+    o.fd3 = Fd3::kClosed;
+    const RunResult r = test::run(o);
+    ASSERT_EQ(r.exit_code, 0) << args[3] << ": " << r.err;
+  }
+
+  RunResult check(const std::string& program, const std::string& fd3_data,
+                  std::vector<std::string> extra_env = {}, std::vector<std::string> sub = kReport) {
+    RunOptions o;
+    o.argv = {program};
+    o.argv.insert(o.argv.end(), sub.begin(), sub.end());
+    o.fd3_data = fd3_data;
+    // getenv() takes the first match: the test's own variables come first.
+    o.env = extra_env;
+    o.env.push_back("CHECKPW_DB=" + db_);
+    o.env.push_back("TCPREMOTEIP=192.0.2.1");
+    for (const auto& e : test::base_env()) o.env.push_back(e);
+    RunResult r = test::run(o);
+    expect_no_secrets(r.err);
+    return r;
+  }
+
+  // No password, response, challenge or hash may ever reach a log.
+  static void expect_no_secrets(const std::string& err) {
+    for (const char* s : {kAlicePassword, kBobPassword, kRfcResponse, kRfcChallenge, "carol-pw",
+                          "dave-pw", "erin-pw", "zero-pw", "wrong-password", "$argon2id"}) {
+      EXPECT_EQ(err.find(s), std::string::npos) << "stderr reveals \"" << s << "\": " << err;
+    }
+  }
+
+  static bool ran(const RunResult& r) { return r.out.find("ran\n") != std::string::npos; }
+
+  test::TempDir dir_;
+  std::string db_;
+  std::string home_;
+};
+
+// ---- accepted requests -------------------------------------------------------------
+
+TEST_F(Checkpassword, PlaintextAcceptedExecsSubprogramWithUser) {
+  for (const std::string& prog : {kCheckpw, kCram}) {
+    RunResult r = check(prog, req("alice", kAlicePassword));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_TRUE(ran(r));
+    EXPECT_NE(r.out.find("USER=alice\n"), std::string::npos);
+    EXPECT_NE(r.err.find("accept mech=plain remote=192.0.2.1 user=alice"), std::string::npos)
+        << r.err;
+  }
+}
+
+TEST_F(Checkpassword, Rfc2195ExampleInBothFieldOrders) {
+  RunResult a = check(kCram, req("bob", kRfcResponse, kRfcChallenge));
+  EXPECT_EQ(a.exit_code, 0) << a.err;
+  EXPECT_TRUE(ran(a));
+  EXPECT_NE(a.err.find("accept mech=cram-md5"), std::string::npos) << a.err;
+  RunResult b = check(kCram, req("bob", kRfcChallenge, kRfcResponse));
+  EXPECT_EQ(b.exit_code, 0) << b.err;
+  EXPECT_TRUE(ran(b));
+  // Upper-case hex is the same response.
+  RunResult c = check(kCram, req("bob", "B913A602C7EDA7A495B4E6E7334D3890", kRfcChallenge));
+  EXPECT_EQ(c.exit_code, 0) << c.err;
+}
+
+TEST_F(Checkpassword, QmailPopupUserPassWithTimestamp) {
+  const std::string stamp = "<12345.1700000000@pop.example.org>";
+  for (const std::string& prog : {kCheckpw, kCram}) {
+    RunResult r = check(prog, req("alice", kAlicePassword, stamp));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_TRUE(ran(r));
+  }
+}
+
+TEST_F(Checkpassword, RequestOfExactly512BytesIsAccepted) {
+  std::string data = req("alice", kAlicePassword, "<");
+  data.pop_back();
+  data += std::string(512 - data.size() - 2, '1');
+  data += ">";
+  data += '\0';
+  ASSERT_EQ(data.size(), 512u);
+  RunResult r = check(kCheckpw, data);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(ran(r));
+}
+
+TEST_F(Checkpassword, ExitStatusIsTheSubprograms) {
+  RunResult r = check(kCheckpw, req("alice", kAlicePassword), {}, {"/bin/sh", "-c", "exit 7"});
+  EXPECT_EQ(r.exit_code, 7);
+}
+
+// ---- the bad-input table: never exec, never exit 0 ---------------------------------
+
+struct BadCase {
+  const char* name;
+  std::string program;
+  Fd3 fd3;
+  std::string data;
+  int expected;
+};
+
+std::vector<BadCase> bad_cases() {
+  const std::string r31 = std::string(kRfcResponse).substr(1);
+  const std::string r33 = std::string(kRfcResponse) + "0";
+  std::string nonhex = kRfcResponse;
+  nonhex[7] = 'g';
+  const std::string hex_b = "0123456789abcdef0123456789ABCDEF";
+  return {
+      {"fd3-closed", kCheckpw, Fd3::kClosed, "", 2},
+      {"fd3-empty", kCheckpw, Fd3::kPipe, "", 2},
+      {"fd3-write-only", kCheckpw, Fd3::kWriteOnly, "", 2},
+      {"no-nul", kCheckpw, Fd3::kPipe, "alice", 2},
+      {"one-nul", kCheckpw, Fd3::kPipe, std::string("alice\0", 6), 2},
+      {"one-nul-cram", kCram, Fd3::kPipe, std::string("bob\0", 4), 2},
+      {"513-bytes", kCheckpw, Fd3::kPipe, std::string(513, 'a'), 1},
+      {"513-bytes-valid-prefix", kCheckpw, Fd3::kPipe,
+       req("alice", kAlicePassword, std::string(513, '1')), 1},
+      {"empty-user", kCheckpw, Fd3::kPipe, req("", kAlicePassword), 1},
+      {"empty-password", kCheckpw, Fd3::kPipe, req("alice", ""), 1},
+      {"empty-password-cram", kCram, Fd3::kPipe, req("alice", ""), 1},
+      {"511-byte-password", kCheckpw, Fd3::kPipe, req("alice", std::string(511, 'p')), 1},
+      {"control-char-user", kCheckpw, Fd3::kPipe,
+       req("ali\x01"
+           "ce",
+           kAlicePassword),
+       1},
+      {"tab-user", kCheckpw, Fd3::kPipe, req("alice\t", kAlicePassword), 1},
+      {"newline-user", kCheckpw, Fd3::kPipe, req("alice\nreject", kAlicePassword), 1},
+      {"invalid-utf8-user", kCheckpw, Fd3::kPipe,
+       req("\xff\xfe"
+           "alice",
+           kAlicePassword),
+       1},
+      {"sql-injection-user", kCheckpw, Fd3::kPipe, req("' OR 1=1 --", kAlicePassword), 1},
+      {"sql-injection-quote", kCheckpw, Fd3::kPipe, req("alice' --", kAlicePassword), 1},
+      {"percent-user", kCheckpw, Fd3::kPipe, req("%", kAlicePassword), 1},
+      {"underscore-user", kCheckpw, Fd3::kPipe, req("alic_", kAlicePassword), 1},
+      {"like-pattern-user", kCheckpw, Fd3::kPipe, req("a%", kAlicePassword), 1},
+      {"case-differs", kCheckpw, Fd3::kPipe, req("Alice", kAlicePassword), 1},
+      {"trailing-space", kCheckpw, Fd3::kPipe, req("alice ", kAlicePassword), 1},
+      {"wrong-password", kCheckpw, Fd3::kPipe, req("alice", "wrong-password"), 1},
+      {"unknown-user", kCheckpw, Fd3::kPipe, req("nobody-here", "wrong-password"), 1},
+      {"response-31-hex", kCram, Fd3::kPipe, req("bob", r31, kRfcChallenge), 1},
+      {"response-33-hex", kCram, Fd3::kPipe, req("bob", r33, kRfcChallenge), 1},
+      {"response-non-hex", kCram, Fd3::kPipe, req("bob", nonhex, kRfcChallenge), 1},
+      {"both-fields-32-hex", kCram, Fd3::kPipe, req("bob", hex_b, kRfcResponse), 1},
+      {"wrong-response", kCram, Fd3::kPipe,
+       req("bob", "00000000000000000000000000000000", kRfcChallenge), 1},
+      {"response-wrong-challenge", kCram, Fd3::kPipe, req("bob", kRfcResponse, "<1.2@host>"), 1},
+      {"cram-unknown-user", kCram, Fd3::kPipe, req("nobody-here", kRfcResponse, kRfcChallenge), 1},
+      {"cram-without-secret", kCram, Fd3::kPipe, req("dave", kRfcResponse, kRfcChallenge), 1},
+      {"cram-response-to-checkpw", kCheckpw, Fd3::kPipe, req("bob", kRfcResponse, kRfcChallenge),
+       1},
+      {"disabled-account", kCheckpw, Fd3::kPipe, req("carol", "carol-pw"), 1},
+      {"uid-zero-account", kCheckpw, Fd3::kPipe, req("zero", "zero-pw"), 1},
+  };
+}
+
+TEST_F(Checkpassword, BadInputTableNeverExecsNorExitsZero) {
+  const auto cases = bad_cases();
+  ASSERT_GE(cases.size(), 30u);
+  for (const BadCase& c : cases) {
+    RunOptions o;
+    o.argv = {c.program};
+    o.argv.insert(o.argv.end(), kReport.begin(), kReport.end());
+    o.fd3 = c.fd3;
+    o.fd3_data = c.data;
+    o.env = test::base_env();
+    o.env.push_back("CHECKPW_DB=" + db_);
+    const RunResult r = test::run(o);
+    EXPECT_EQ(r.exit_code, c.expected) << c.name << ": " << r.err;
+    EXPECT_FALSE(ran(r)) << c.name;
+    expect_no_secrets(r.err);
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n') >= 1, true) << c.name;
+  }
+}
+
+TEST_F(Checkpassword, RejectionDoesNotNameTheUserUnlessAsked) {
+  RunResult r = check(kCheckpw, req("alice", "wrong-password"));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("checkpw: reject mech=plain remote=192.0.2.1 reason="), std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.err.find("alice"), std::string::npos) << r.err;
+  tool({"config", "log_failed_names", "yes"});
+  r = check(kCheckpw, req("alice", "wrong-password"));
+  EXPECT_NE(r.err.find("user=alice"), std::string::npos) << r.err;
+}
+
+// ---- misuse and temporary failures ---------------------------------------------------
+
+TEST_F(Checkpassword, NoSubprogramIsMisuse) {
+  RunResult r = check(kCheckpw, req("alice", kAlicePassword), {}, {});
+  EXPECT_EQ(r.exit_code, 2);
+}
+
+TEST_F(Checkpassword, MissingOrNonExecutableSubprogramIsTempFail) {
+  RunResult r = check(kCheckpw, req("alice", kAlicePassword), {}, {dir_.file("no-such-program")});
+  EXPECT_EQ(r.exit_code, 111) << r.err;
+  const std::string plain = dir_.file("not-executable");
+  test::write_file(plain, "#!/bin/sh\necho ran\n");
+  ASSERT_EQ(chmod(plain.c_str(), 0644), 0);
+  r = check(kCheckpw, req("alice", kAlicePassword), {}, {plain});
+  EXPECT_EQ(r.exit_code, 111) << r.err;
+  EXPECT_FALSE(ran(r));
+}
+
+TEST_F(Checkpassword, DatabaseMissingIsTempFail) {
+  RunResult r =
+      check(kCheckpw, req("alice", kAlicePassword), {"CHECKPW_DB=" + dir_.file("none.db")});
+  EXPECT_EQ(r.exit_code, 111) << r.err;
+  EXPECT_FALSE(ran(r));
+}
+
+TEST_F(Checkpassword, DatabaseNotSqliteIsTempFail) {
+  const std::string junk = dir_.file("junk.db");
+  test::write_file(junk, std::string(4096, 'x'));
+  RunResult r = check(kCheckpw, req("alice", kAlicePassword), {"CHECKPW_DB=" + junk});
+  EXPECT_EQ(r.exit_code, 111) << r.err;
+  EXPECT_FALSE(ran(r));
+}
+
+TEST_F(Checkpassword, DatabaseOfNewerSchemaIsTempFail) {
+  sql(db_, "PRAGMA user_version = 999");
+  RunResult r = check(kCheckpw, req("alice", kAlicePassword));
+  EXPECT_EQ(r.exit_code, 111) << r.err;
+  EXPECT_NE(r.err.find("schema"), std::string::npos) << r.err;
+}
+
+TEST_F(Checkpassword, DatabaseUnreadableIsTempFail) {
+  // As an unprivileged caller the 0600 root-owned file cannot be read.
+  ASSERT_EQ(chmod(dir_.path().c_str(), 0755), 0);
+  RunOptions o;
+  o.argv = {kCheckpw};
+  o.argv.insert(o.argv.end(), kReport.begin(), kReport.end());
+  o.fd3_data = req("alice", kAlicePassword);
+  o.env = test::base_env();
+  o.env.push_back("CHECKPW_DB=" + db_);
+  o.uid = 65534;
+  o.gid = 65534;
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to run as another user";
+  // The binary itself must be reachable by that user: copy it next to the database.
+  const std::string copy = dir_.file("checkpw-copy");
+  test::write_file(copy, test::read_file(kCheckpw));
+  ASSERT_EQ(chmod(copy.c_str(), 0755), 0);
+  o.argv[0] = copy;
+  const RunResult r = test::run(o);
+  EXPECT_EQ(r.exit_code, 111) << r.err;
+  EXPECT_FALSE(ran(r));
+}
+
+TEST_F(Checkpassword, DatabaseLockedPastBusyTimeoutIsTempFail) {
+  // The settings live in the locked file, so this read waits the default 5 s.
+  sqlite3* h = nullptr;
+  ASSERT_EQ(sqlite3_open(db_.c_str(), &h), SQLITE_OK);
+  // An exclusive-locking writer keeps every other connection out, even in WAL mode.
+  ASSERT_EQ(sqlite3_exec(h,
+                         "PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE; "
+                         "UPDATE accounts SET enabled = enabled;",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  RunResult r = check(kCheckpw, req("alice", kAlicePassword));
+  sqlite3_exec(h, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(h);
+  EXPECT_EQ(r.exit_code, 111) << r.err;
+  EXPECT_FALSE(ran(r));
+  // With the writer gone the same request succeeds.
+  r = check(kCheckpw, req("alice", kAlicePassword));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
+// ---- Dovecot mode (not setuid) -----------------------------------------------------
+
+TEST_F(Checkpassword, DovecotLookupOfUnknownUserExitsThree) {
+  RunResult r = check(kCheckpw, req("nobody-here", ""), {"AUTHORIZED=1", "ORIG_UID=0"});
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_FALSE(ran(r));
+}
+
+TEST_F(Checkpassword, DovecotLookupOfKnownUserSetsAuthorizedAndUserdbFields) {
+  RunResult r = check(kCheckpw, req("erin", ""), {"AUTHORIZED=1", "ORIG_UID=0"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("AUTHORIZED=2\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("userdb_uid=4242\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("userdb_uid"), std::string::npos);
+  EXPECT_EQ(r.out.find("password={"), std::string::npos) << "no credentials unless asked";
+}
+
+TEST_F(Checkpassword, DovecotCredentialsLookupHandsBackCramMd5Secret) {
+  RunResult r = check(kCram, req("bob", ""),
+                      {"AUTHORIZED=1", "ORIG_UID=0", "CREDENTIALS_LOOKUP=1", "SCHEME=CRAM-MD5"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::array<unsigned char, kCramMd5SecretSize> secret;
+  cram_md5_secret(test::bytes_of(kBobPassword), secret);
+  EXPECT_NE(r.out.find("password={CRAM-MD5}" + test::to_hex(secret.data(), secret.size())),
+            std::string::npos)
+      << r.out;
+  // The secret is handed to Dovecot on its pipe, never logged.
+  EXPECT_EQ(r.err.find(test::to_hex(secret.data(), secret.size())), std::string::npos);
+}
+
+TEST_F(Checkpassword, DovecotAuthenticationDoesNotSwitchIdentity) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root";
+  RunResult r = check(kCheckpw, req("erin", "erin-pw"), {"ORIG_UID=0"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("uid=0 "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("userdb_uid=4242\n"), std::string::npos) << r.out;
+}
+
+// ---- identity switch as root ------------------------------------------------------------
+
+TEST_F(Checkpassword, RootSwitchesToTheAccountsIdentity) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root";
+  ASSERT_EQ(chmod(dir_.path().c_str(), 0755), 0);  // uid 4242 must reach its home
+  RunResult r = check(kCheckpw, req("erin", "erin-pw"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("uid=4242 gid=4343 groups=4343\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("cwd=" + home_ + "\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("USER=erin\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("HOME=" + home_ + "\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("SHELL=/bin/false\n"), std::string::npos) << r.out;
+}
+
+TEST_F(Checkpassword, MissingHomeIsTempFail) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root";
+  ASSERT_EQ(rmdir(home_.c_str()), 0);
+  RunResult r = check(kCheckpw, req("erin", "erin-pw"));
+  EXPECT_EQ(r.exit_code, 111) << r.err;
+  EXPECT_FALSE(ran(r));
+}
+
+}  // namespace
+}  // namespace checkpw

@@ -1,0 +1,178 @@
+// A copy of each program installed setuid root and called by an unprivileged user
+// created for the test (DESIGN.md section 5). These copies are built with their
+// compiled-in database path pointing at a file the test makes, because CHECKPW_DB is
+// (rightly) ignored under setuid.
+#include <gtest/gtest.h>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <string>
+
+#include "support/runner.h"
+#include "support/util.h"
+
+namespace checkpw {
+namespace {
+
+using test::RunOptions;
+using test::RunResult;
+
+const std::string kBuild = CHECKPW_BUILD_DIR;
+const std::string kTool = kBuild + "/bin/userdb-tool";
+const std::string kSetuidDb = kBuild + "/tests/setuid/users.db";  // SETUID_DBPATH in the Makefile
+
+std::string req(std::string_view user, std::string_view secret, std::string_view third = "") {
+  std::string r(user);
+  r += '\0';
+  r += secret;
+  r += '\0';
+  r += third;
+  r += '\0';
+  return r;
+}
+
+RunResult run_tool(const std::string& db, std::vector<std::string> args,
+                   const std::string& stdin_data = "") {
+  args.insert(args.begin(), {kTool, "--db", db});
+  RunOptions o;
+  o.argv = args;
+  o.env = test::base_env();
+  o.stdin_data = stdin_data;
+  o.fd3 = test::Fd3::kClosed;
+  return test::run(o);
+}
+
+class Setuid : public testing::Test {
+ protected:
+  void SetUp() override {
+    if (geteuid() != 0) GTEST_SKIP() << "installing setuid root needs root";
+    user_ = "cpwtest" + std::to_string(getpid() % 100000);
+    const std::string add = "useradd --no-create-home --shell /usr/sbin/nologin " + user_;
+    ASSERT_EQ(std::system(add.c_str()), 0);
+    const struct passwd* pw = getpwnam(user_.c_str());
+    ASSERT_NE(pw, nullptr);
+    uid_ = pw->pw_uid;
+    gid_ = pw->pw_gid;
+
+    std::remove(kSetuidDb.c_str());
+    std::remove((kSetuidDb + "-wal").c_str());
+    std::remove((kSetuidDb + "-shm").c_str());
+    ASSERT_EQ(run_tool(kSetuidDb, {"init"}).exit_code, 0);
+    for (auto [k, v] : {std::pair{"argon2_opslimit", "1"},
+                        {"argon2_memlimit", "8192"},
+                        {"failure_delay_ms", "0"}}) {
+      ASSERT_EQ(run_tool(kSetuidDb, {"config", k, v}).exit_code, 0);
+    }
+    ASSERT_EQ(run_tool(kSetuidDb, {"add", "alice", "--password-stdin"}, "alice-pw\n").exit_code, 0);
+    ASSERT_EQ(
+        run_tool(kSetuidDb, {"add", "erin", "--uid", "4242", "--gid", "4343", "--password-stdin"},
+                 "erin-pw\n")
+            .exit_code,
+        0);
+
+    // The caller's own database: a user it knows the password of.
+    ASSERT_EQ(chmod(dir_.path().c_str(), 0755), 0);
+    own_db_ = dir_.file("mine.db");
+    ASSERT_EQ(run_tool(own_db_, {"init"}).exit_code, 0);
+    ASSERT_EQ(run_tool(own_db_, {"add", "mallory", "--password-stdin"}, "mallory-pw\n").exit_code,
+              0);
+    ASSERT_EQ(chown(own_db_.c_str(), uid_, gid_), 0);
+
+    for (const char* name : {"checkpw", "cram-md5-checkpw"}) {
+      const std::string copy = dir_.file(name);
+      test::write_file(copy, test::read_file(kBuild + "/tests/setuid/" + name));
+      ASSERT_EQ(chown(copy.c_str(), 0, 0), 0);
+      ASSERT_EQ(chmod(copy.c_str(), 04755), 0);
+    }
+  }
+
+  void TearDown() override {
+    if (!user_.empty()) {
+      const std::string del = "userdel " + user_ + " 2>/dev/null";
+      if (std::system(del.c_str()) != 0) ADD_FAILURE() << "userdel " << user_ << " failed";
+    }
+    std::remove(kSetuidDb.c_str());
+    std::remove((kSetuidDb + "-wal").c_str());
+    std::remove((kSetuidDb + "-shm").c_str());
+  }
+
+  RunResult call(const std::string& fd3, std::vector<std::string> env = {},
+                 const char* prog = "checkpw") {
+    RunOptions o;
+    o.argv = {
+        dir_.file(prog), "/bin/sh", "-c",
+        "echo uid=$(id -u) euid=$(id -u) ruid=$(id -ru) gid=$(id -g); echo AUTHORIZED=$AUTHORIZED;"
+        " echo password=$password; echo ran"};
+    o.fd3_data = fd3;
+    o.env = test::base_env();
+    o.env.insert(o.env.end(), env.begin(), env.end());
+    o.uid = uid_;
+    o.gid = gid_;
+    return test::run(o);
+  }
+
+  static bool ran(const RunResult& r) { return r.out.find("ran\n") != std::string::npos; }
+
+  test::TempDir dir_;
+  std::string user_;
+  uid_t uid_ = 0;
+  gid_t gid_ = 0;
+  std::string own_db_;
+};
+
+TEST_F(Setuid, AccountWithoutUidRunsAsTheCallerNotRoot) {
+  const RunResult r = call(req("alice", "alice-pw"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string id = std::to_string(uid_);
+  EXPECT_NE(r.out.find("uid=" + id + " euid=" + id + " ruid=" + id), std::string::npos) << r.out;
+}
+
+TEST_F(Setuid, AccountWithUidRunsAsThatUid) {
+  const RunResult r = call(req("erin", "erin-pw"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("uid=4242 euid=4242 ruid=4242 gid=4343"), std::string::npos) << r.out;
+}
+
+TEST_F(Setuid, WrongPasswordIsRejected) {
+  const RunResult r = call(req("alice", "nope"));
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_FALSE(ran(r));
+}
+
+TEST_F(Setuid, CallerChosenDatabaseIsIgnored) {
+  const RunResult r = call(req("mallory", "mallory-pw"), {"CHECKPW_DB=" + own_db_});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_FALSE(ran(r));
+}
+
+TEST_F(Setuid, AuthorizedLookupIsIgnored) {
+  // Without setuid this is a Dovecot lookup that verifies nothing; here it must not be.
+  RunResult r = call(req("alice", ""), {"AUTHORIZED=1"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_FALSE(ran(r));
+  r = call(req("nobody-here", ""), {"AUTHORIZED=1"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;  // not 3: lookups do not exist under setuid
+  r = call(req("alice", "alice-pw"), {"AUTHORIZED=1"});
+  EXPECT_NE(r.out.find("AUTHORIZED=1\n"), std::string::npos) << "not turned into 2: " << r.out;
+}
+
+TEST_F(Setuid, CredentialsLookupIsIgnored) {
+  const RunResult r =
+      call(req("alice", ""), {"AUTHORIZED=1", "CREDENTIALS_LOOKUP=1", "SCHEME=CRAM-MD5"},
+           "cram-md5-checkpw");
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_EQ(r.out.find("{CRAM-MD5}"), std::string::npos);
+}
+
+TEST_F(Setuid, OrigUidDoesNotKeepRoot) {
+  // ORIG_UID=0 would be Dovecot mode (no identity change) if it were trusted.
+  const RunResult r = call(req("erin", "erin-pw"), {"ORIG_UID=0"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("uid=4242 euid=4242"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("uid=0 "), std::string::npos) << r.out;
+}
+
+}  // namespace
+}  // namespace checkpw
