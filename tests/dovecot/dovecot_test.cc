@@ -1,11 +1,7 @@
 // checkpw and cram-md5-checkpw behind a real Dovecot 2.3 (issue 5, item 4): a private
 // instance on 127.0.0.1 with `passdb { driver = checkpassword }`, and curl logging in over
 // IMAP and POP3 with PLAIN, LOGIN and CRAM-MD5 (through Dovecot's credentials lookup).
-//
-// Switch for integration: CHECKPW_DOVECOT_STANDIN=1 runs the shell stand-in
-// (tests/support/checkpassword_standin.h) instead of build/bin/{checkpw,cram-md5-checkpw}
-// and skips userdb-tool. Without it the real programs are used, and the test fails until
-// they are built.
+// The programs, the database and userdb-tool are the real ones from the build.
 #include "support/dovecot.h"
 
 #include <gtest/gtest.h>
@@ -17,7 +13,6 @@
 #include <string>
 #include <vector>
 
-#include "support/checkpassword_standin.h"
 #include "support/command.h"
 #include "support/util.h"
 
@@ -31,11 +26,6 @@ const std::string kBuild = CHECKPW_BUILD_DIR;
 constexpr const char* kRejected = "Login failed (status=1)";
 constexpr const char* kInternalError = "exited with status";
 
-bool use_standin() {
-  const char* v = std::getenv("CHECKPW_DOVECOT_STANDIN");
-  return v != nullptr && std::string(v) == "1";
-}
-
 struct Programs {
   std::string checkpw;
   std::string cram_md5_checkpw;
@@ -47,26 +37,15 @@ testing::AssertionResult run_ok(const std::vector<std::string>& argv, std::strin
   std::string cmd;
   for (const std::string& a : argv) cmd += (cmd.empty() ? "" : " ") + a;
   return testing::AssertionFailure() << "`" << cmd << "` exited " << r.exit_code
-                                     << (r.exit_code == 127 ? " (not built yet? "
-                                                              "CHECKPW_DOVECOT_STANDIN=1 runs "
-                                                              "the stand-in instead)"
-                                                            : "")
                                      << "\nstdout: " << r.out << "\nstderr: " << r.err;
 }
 
 // alice (secret1) and bob (test; CRAM-MD5 secret of "test") in `db`, made by userdb-tool.
-testing::AssertionResult make_accounts(const TempDir& dir, const std::string& db,
-                                       Programs& programs) {
-  if (use_standin()) {
-    StandinAccount bob{"bob", "test"};
-    bob.cram_md5 = "{CRAM-MD5}e02d374fde0dc75a17a557039a3a5338c7743304777dccd376f332bee68d2cf6";
-    const std::string standin =
-        write_checkpassword_standin(dir, {StandinAccount{"alice", "secret1"}, bob});
-    programs = {standin, standin};
-    return testing::AssertionSuccess();
-  }
+testing::AssertionResult make_accounts(const std::string& db, Programs& programs) {
   const std::string tool = kBuild + "/bin/userdb-tool";
   if (auto r = run_ok({tool, "--db", db, "init"}, {}); !r) return r;
+  // Rejections would otherwise wait out the default one-second failure delay.
+  if (auto r = run_ok({tool, "--db", db, "config", "failure_delay_ms", "0"}, {}); !r) return r;
   if (auto r = run_ok({tool, "--db", db, "add", "alice", "--password-stdin"}, "secret1\n"); !r) {
     return r;
   }
@@ -104,7 +83,7 @@ TEST(Dovecot, CheckpwPlainAndLoginOverImapAndPop3) {
   TempDir dir;
   const std::string db = dir.file("users.db");
   Programs programs;
-  ASSERT_TRUE(make_accounts(dir, db, programs));
+  ASSERT_TRUE(make_accounts(db, programs));
   DovecotOptions options;
   options.program = programs.checkpw;
   options.userdb = DovecotUserdb::kPrefetch;
@@ -131,7 +110,7 @@ TEST(Dovecot, CramMd5CheckpwThroughCredentialsLookup) {
   TempDir dir;
   const std::string db = dir.file("users.db");
   Programs programs;
-  ASSERT_TRUE(make_accounts(dir, db, programs));
+  ASSERT_TRUE(make_accounts(db, programs));
   DovecotOptions options;
   options.program = programs.cram_md5_checkpw;
   options.userdb = DovecotUserdb::kCheckpassword;
