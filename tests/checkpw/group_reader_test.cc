@@ -1,0 +1,127 @@
+// The third deployment of DESIGN.md section 7: the program runs unprivileged as a
+// member of the database's group (file 0640, directory writable by root only), and
+// must decide correctly with no writer running and with one in the middle of a write.
+#include <grp.h>
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <string>
+
+#include "support/runner.h"
+#include "support/util.h"
+
+namespace checkpw {
+namespace {
+
+using test::RunOptions;
+using test::RunResult;
+
+const std::string kBin = std::string(CHECKPW_BUILD_DIR) + "/bin/";
+
+std::string req(std::string_view user, std::string_view secret) {
+  std::string r(user);
+  r += '\0';
+  r += secret;
+  r += '\0';
+  r += '\0';
+  return r;
+}
+
+class GroupReader : public testing::Test {
+ protected:
+  void SetUp() override {
+    if (geteuid() != 0) GTEST_SKIP() << "needs root to create a group and switch to it";
+    group_ = "cpwgrp" + std::to_string(getpid() % 100000);
+    ASSERT_EQ(std::system(("groupadd " + group_).c_str()), 0);
+    const struct group* gr = getgrnam(group_.c_str());
+    ASSERT_NE(gr, nullptr);
+    gid_ = gr->gr_gid;
+    ASSERT_EQ(chmod(dir_.path().c_str(), 0755), 0);
+    db_ = dir_.file("users.db");
+    tool({"init", "--group", group_});
+    tool({"config", "argon2_opslimit", "1"});
+    tool({"config", "argon2_memlimit", "8192"});
+    tool({"config", "failure_delay_ms", "0"});
+    tool({"add", "alice", "--password-stdin"}, "alice-pw\n");
+    // The programs are copied where the unprivileged caller can reach them.
+    for (const char* name : {"checkpw", "cram-md5-checkpw"}) {
+      const std::string copy = dir_.file(name);
+      test::write_file(copy, test::read_file(kBin + name));
+      ASSERT_EQ(chmod(copy.c_str(), 0755), 0);
+    }
+  }
+
+  void TearDown() override {
+    if (!group_.empty() && std::system(("groupdel " + group_).c_str()) != 0) {
+      ADD_FAILURE() << "groupdel " << group_ << " failed";
+    }
+  }
+
+  void tool(std::vector<std::string> args, const std::string& stdin_data = "") {
+    args.insert(args.begin(), {kBin + "userdb-tool", "--db", db_});
+    RunOptions o;
+    o.argv = args;
+    o.env = test::base_env();
+    o.stdin_data = stdin_data;
+    o.fd3 = test::Fd3::kClosed;
+    const RunResult r = test::run(o);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+
+  RunResult call(const std::string& fd3, const char* prog = "checkpw") {
+    RunOptions o;
+    o.argv = {dir_.file(prog), "/bin/sh", "-c", "echo uid=$(id -u); echo ran"};
+    o.fd3_data = fd3;
+    o.env = test::base_env();
+    o.env.push_back("CHECKPW_DB=" + db_);
+    o.uid = 65534;
+    o.gid = gid_;
+    return test::run(o);
+  }
+
+  test::TempDir dir_;
+  std::string group_;
+  gid_t gid_ = 0;
+  std::string db_;
+};
+
+TEST_F(GroupReader, FilesAreGroupReadableOnlyAndTheWalFilesExist) {
+  for (const std::string suffix : {"", "-wal", "-shm"}) {
+    struct stat st;
+    ASSERT_EQ(stat((db_ + suffix).c_str(), &st), 0) << suffix << " missing";
+    EXPECT_EQ(st.st_mode & 07777, 0640u) << suffix;
+    EXPECT_EQ(st.st_gid, gid_) << suffix;
+  }
+}
+
+TEST_F(GroupReader, DecidesWithoutAWriter) {
+  for (const char* prog : {"checkpw", "cram-md5-checkpw"}) {
+    RunResult r = call(req("alice", "alice-pw"), prog);
+    EXPECT_EQ(r.exit_code, 0) << prog << ": " << r.err;
+    EXPECT_NE(r.out.find("uid=65534\nran\n"), std::string::npos) << r.out;
+    r = call(req("alice", "wrong"), prog);
+    EXPECT_EQ(r.exit_code, 1) << prog << ": " << r.err;
+  }
+}
+
+TEST_F(GroupReader, DecidesWhileAWriterIsMidTransaction) {
+  sqlite3* h = nullptr;
+  ASSERT_EQ(sqlite3_open(db_.c_str(), &h), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(h,
+                         "BEGIN IMMEDIATE; UPDATE accounts SET failures = failures + 1; "
+                         "UPDATE accounts SET hash = 'half-written' WHERE name = 'alice';",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  RunResult r = call(req("alice", "alice-pw"));
+  EXPECT_EQ(r.exit_code, 0) << r.err;  // the reader sees the last committed account
+  r = call(req("alice", "wrong"));
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  sqlite3_exec(h, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(h);
+}
+
+}  // namespace
+}  // namespace checkpw
