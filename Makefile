@@ -104,7 +104,7 @@ $(BUILD)/tests/setuid/%: $(BUILD)/%/main.o $(BUILD)/tests/setuid/checkpassword.o
 
 $(BENCH_BIN): $(BENCH_OBJS) $(LIB_A)
 	@mkdir -p $(@D)
-	$(CXX) -fPIE -pie $(LDFLAGS) -o $@ $(BENCH_OBJS) $(LIB_A) $(LIBS) -lbenchmark -lpthread -lcrypto
+	$(CXX) -fPIE -pie $(LDFLAGS) -o $@ $(BENCH_OBJS) $(LIB_A) $(LIBS) -lbenchmark_main -lbenchmark -lpthread -lcrypto
 
 # The test run ends with one plain line, "N passed, M failed", summed over every binary.
 test: all $(TEST_BIN) $(C_ABI_BIN) $(SETUID_BINS)

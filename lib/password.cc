@@ -48,6 +48,13 @@ const Legacy* legacy_scheme(std::string_view h) noexcept {
   return nullptr;
 }
 
+// libsodium declares its pointers nonnull, even for zero lengths; an empty span may hold
+// a null pointer.
+const char* chars(std::span<const unsigned char> s) noexcept {
+  static const char empty = 0;
+  return s.empty() ? &empty : reinterpret_cast<const char*>(s.data());
+}
+
 bool has_nul(std::string_view s) noexcept {
   return s.find('\0') != std::string_view::npos;
 }
@@ -111,8 +118,8 @@ PasswordCheck argon2id_verify(std::string_view h, std::span<const unsigned char>
   if (argon2id_split(h, a) && a.p == 1 && a.salt_len == a.salt.size()) {
     SecretBuffer<64> tag;
     errno = 0;
-    if (crypto_pwhash_argon2id(tag.data(), a.tag_len, reinterpret_cast<const char*>(pw.data()),
-                               pw.size(), a.salt.data(), a.t, std::size_t{a.m} * 1024u,
+    if (crypto_pwhash_argon2id(tag.data(), a.tag_len, chars(pw), pw.size(), a.salt.data(), a.t,
+                               std::size_t{a.m} * 1024u,
                                crypto_pwhash_argon2id_ALG_ARGON2ID13) != 0) {
       return errno == ENOMEM ? PasswordCheck::kOutOfMemory : PasswordCheck::kInvalidHash;
     }
@@ -122,7 +129,7 @@ PasswordCheck argon2id_verify(std::string_view h, std::span<const unsigned char>
   char str[crypto_pwhash_STRBYTES] = {};
   std::memcpy(str, h.data(), h.size());
   errno = 0;
-  if (crypto_pwhash_str_verify(str, reinterpret_cast<const char*>(pw.data()), pw.size()) == 0) {
+  if (crypto_pwhash_str_verify(str, chars(pw), pw.size()) == 0) {
     return PasswordCheck::kMatch;
   }
   const int e = errno;
@@ -144,7 +151,7 @@ PasswordCheck legacy_verify(std::string_view h, std::span<const unsigned char> p
   // crypt wants a C string: a password with a NUL cannot be the one that was hashed.
   SecretBuffer<1025> phrase;
   if (pw.size() >= phrase.capacity()) return PasswordCheck::kMismatch;
-  std::memcpy(phrase.data(), pw.data(), pw.size());
+  if (!pw.empty()) std::memcpy(phrase.data(), pw.data(), pw.size());
   phrase.data()[pw.size()] = 0;
   std::unique_ptr<CryptScratch> scratch(new (std::nothrow) CryptScratch());
   if (!scratch) return PasswordCheck::kOutOfMemory;
@@ -152,7 +159,7 @@ PasswordCheck legacy_verify(std::string_view h, std::span<const unsigned char> p
                              static_cast<int>(sizeof scratch->data));
   // NULL: libcrypt could not use the setting (unknown method, bad salt or rounds).
   if (out == nullptr || out[0] == '*') return PasswordCheck::kInvalidHash;
-  const bool nul_inside = std::memchr(pw.data(), 0, pw.size()) != nullptr;
+  const bool nul_inside = !pw.empty() && std::memchr(pw.data(), 0, pw.size()) != nullptr;
   // crypt(pw, stored) has the stored string's length whatever pw is; a different
   // length means the stored string is a bare setting ("$1$"), not a hash.
   const std::size_t n = std::strlen(out);
@@ -180,8 +187,8 @@ Result<std::string> password_hash(std::span<const unsigned char> password,
   }
   char out[crypto_pwhash_STRBYTES] = {};
   errno = 0;
-  if (crypto_pwhash_str_alg(out, reinterpret_cast<const char*>(password.data()), password.size(),
-                            cost.opslimit, cost.memlimit, crypto_pwhash_ALG_ARGON2ID13) != 0) {
+  if (crypto_pwhash_str_alg(out, chars(password), password.size(), cost.opslimit, cost.memlimit,
+                            crypto_pwhash_ALG_ARGON2ID13) != 0) {
     return temp_error(errno == ENOMEM ? "out of memory" : "Argon2id hashing failed");
   }
   std::string s(out);
