@@ -92,7 +92,9 @@ void verify_plain(const Settings& settings, const std::optional<Account>& accoun
         Result<std::string> fresh = password_hash(password, settings.cost);
         if (fresh) {
           out.rehash = std::move(fresh.value());
-          out.rehash_cram = account->has_cram_md5;
+          // Keep the account's CRAM-MD5 choice; a legacy import never had the chance.
+          out.rehash_cram = account->has_cram_md5 ||
+                            std::string_view(password_scheme(account->hash)) != "argon2id";
           if (out.rehash_cram) cram_md5_secret(password, out.rehash_cram_secret.storage());
         }
       }
@@ -197,8 +199,8 @@ void decide(Program program, const Mode& mode, const std::string& db_path, Outco
 // After the verdict, never changing it: last login, failure counter, rehash. A reader
 // that may not write (group-member deployments) simply skips it.
 void bookkeep(const std::string& db_path, Outcome& out) {
-  if (out.book == Outcome::Book::kNone || access(db_path.c_str(), W_OK) != 0) return;
-  Result<Userdb> db = Userdb::open_readwrite(db_path);
+  if (out.book == Outcome::Book::kNone) return;
+  Result<Userdb> db = Userdb::open_readwrite(db_path);  // fails at once when not writable
   if (!db) return;
   if (out.book == Outcome::Book::kFailure) {
     (void)db->record_failure(out.user);

@@ -1,11 +1,13 @@
 // Runs the real checkpw and cram-md5-checkpw binaries the way qmail and Dovecot do:
 // a real pipe on fd 3, a real SQLite file made by the real userdb-tool, and a
 // subprogram that reports who it ran as. Every case scans stderr for secrets.
+#include <crypt.h>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <string>
 #include <vector>
 
@@ -416,6 +418,82 @@ TEST_F(Checkpassword, MissingHomeIsTempFail) {
   RunResult r = check(kCheckpw, req("erin", "erin-pw"));
   EXPECT_EQ(r.exit_code, 111) << r.err;
   EXPECT_FALSE(ran(r));
+}
+
+}  // namespace
+}  // namespace checkpw
+
+namespace checkpw {
+namespace {
+
+std::string column(const std::string& db, const std::string& query) {
+  sqlite3* h = nullptr;
+  std::string value;
+  if (sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(h, query.c_str(), -1, &st, nullptr) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+      value = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+    }
+    sqlite3_finalize(st);
+  }
+  sqlite3_close(h);
+  return value;
+}
+
+// ---- bookkeeping after the verdict ------------------------------------------------
+
+TEST_F(Checkpassword, RecordsLastLoginAndFailures) {
+  EXPECT_EQ(column(db_, "SELECT last_login FROM accounts WHERE name = 'alice'"), "");
+  EXPECT_EQ(check(kCheckpw, req("alice", "wrong-password")).exit_code, 1);
+  EXPECT_EQ(check(kCram, req("alice", "00000000000000000000000000000000", kRfcChallenge)).exit_code,
+            1);
+  EXPECT_EQ(column(db_, "SELECT failures FROM accounts WHERE name = 'alice'"), "2");
+  EXPECT_EQ(column(db_, "SELECT total_failures FROM accounts WHERE name = 'alice'"), "2");
+  EXPECT_EQ(check(kCheckpw, req("alice", kAlicePassword)).exit_code, 0);
+  EXPECT_NE(column(db_, "SELECT last_login FROM accounts WHERE name = 'alice'"), "");
+  EXPECT_EQ(column(db_, "SELECT failures FROM accounts WHERE name = 'alice'"), "0");
+  EXPECT_EQ(column(db_, "SELECT total_failures FROM accounts WHERE name = 'alice'"), "2");
+}
+
+TEST_F(Checkpassword, WeakerHashIsUpgradedAtLogin) {
+  const std::string before = column(db_, "SELECT hash FROM accounts WHERE name = 'alice'");
+  ASSERT_NE(before.find("t=1"), std::string::npos) << "fixture cost changed";
+  tool({"config", "argon2_opslimit", "2"});
+  EXPECT_EQ(check(kCheckpw, req("alice", "wrong-password")).exit_code, 1);
+  EXPECT_EQ(column(db_, "SELECT hash FROM accounts WHERE name = 'alice'"), before);
+  EXPECT_EQ(check(kCheckpw, req("alice", kAlicePassword)).exit_code, 0);
+  const std::string after = column(db_, "SELECT hash FROM accounts WHERE name = 'alice'");
+  EXPECT_NE(after.find("$argon2id$"), std::string::npos);
+  EXPECT_NE(after.find("t=2"), std::string::npos) << after;
+  EXPECT_EQ(check(kCheckpw, req("alice", kAlicePassword)).exit_code, 0);
+  // dave chose no CRAM-MD5 secret; the upgrade keeps that choice.
+  EXPECT_EQ(check(kCheckpw, req("dave", "dave-pw")).exit_code, 0);
+  EXPECT_EQ(column(db_, "SELECT hex(cram_md5) FROM accounts WHERE name = 'dave'"), "");
+}
+
+TEST_F(Checkpassword, LegacyCryptHashIsReplacedByArgon2idAndCramSecret) {
+  // An account imported with a SHA-512 crypt(3) string and no CRAM-MD5 secret.
+  const char* legacy = crypt("carol-pw", "$6$saltsalt$");
+  ASSERT_NE(legacy, nullptr);
+  ASSERT_EQ(std::string(legacy).rfind("$6$", 0), 0u);
+  sql(db_, std::string("UPDATE accounts SET cram_md5 = NULL, hash = '") + legacy +
+               "' WHERE name = 'carol'");
+  tool({"enable", "carol"});
+  EXPECT_EQ(check(kCheckpw, req("carol", "wrong-password")).exit_code, 1);
+  EXPECT_EQ(column(db_, "SELECT hash FROM accounts WHERE name = 'carol'"), legacy);
+  RunResult r = check(kCheckpw, req("carol", "carol-pw"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string after = column(db_, "SELECT hash FROM accounts WHERE name = 'carol'");
+  EXPECT_EQ(after.rfind("$argon2id$", 0), 0u) << after;
+  std::array<unsigned char, kCramMd5SecretSize> secret;
+  cram_md5_secret(test::bytes_of("carol-pw"), secret);
+  std::string upper;
+  for (char c : test::to_hex(secret.data(), secret.size())) {
+    upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  EXPECT_EQ(column(db_, "SELECT hex(cram_md5) FROM accounts WHERE name = 'carol'"), upper);
+  EXPECT_EQ(check(kCheckpw, req("carol", "carol-pw")).exit_code, 0);
 }
 
 }  // namespace
