@@ -111,6 +111,18 @@ void verify_plain(const Settings& settings, const std::optional<Account>& accoun
   }
 }
 
+// The account named `user`, else, for a bare name and a configured default domain,
+// the account `user@domain` (so "alice" can log in to "alice@example.org").
+Result<std::optional<Account>> find_account(Userdb& db, const Settings& settings,
+                                            const std::string& user) {
+  Result<std::optional<Account>> found = db.find(user);
+  if (!found || found.value() || settings.default_domain.empty() ||
+      user.find('@') != std::string::npos) {
+    return found;
+  }
+  return db.find(user + "@" + settings.default_domain);
+}
+
 void decide(Program program, const Mode& mode, const std::string& db_path, Outcome& out) {
   Request req;
   if (Verdict v = request_read(kRequestFd, req); v != Verdict::kAccept) {
@@ -147,12 +159,13 @@ void decide(Program program, const Mode& mode, const std::string& db_path, Outco
   }
   out.failure_delay_ms = settings->failure_delay_ms;
   out.log_user_on_reject = settings->log_failed_names;
-  Result<std::optional<Account>> found = db->find(out.user);
+  Result<std::optional<Account>> found = find_account(*db, settings.value(), out.user);
   if (!found) {
     out.detail = "unable to look up user: " + found.error().message;
     return set(out, Verdict::kTempFail, "database-unavailable");
   }
   const std::optional<Account>& account = found.value();
+  if (account) out.user = account->name;  // the name the account has, domain included
 
   if (mode.lookup) {
     if (!account) return set(out, Verdict::kUnknownUser, "unknown-user");

@@ -498,3 +498,25 @@ TEST_F(Checkpassword, LegacyCryptHashIsReplacedByArgon2idAndCramSecret) {
 
 }  // namespace
 }  // namespace checkpw
+
+namespace checkpw {
+namespace {
+
+TEST_F(Checkpassword, DefaultDomainCompletesABareName) {
+  tool({"add", "frank@example.org", "--password-stdin"}, "frank-pw\n");
+  RunResult r = check(kCheckpw, req("frank", "frank-pw"));
+  EXPECT_EQ(r.exit_code, 1) << "no default domain yet: " << r.err;
+  tool({"config", "default_domain", "example.org"});
+  r = check(kCheckpw, req("frank", "frank-pw"));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("USER=frank@example.org\n"), std::string::npos) << r.out;
+  r = check(kCheckpw, req("frank@example.org", "frank-pw"));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  r = check(kCheckpw, req("frank@other.example", "frank-pw"));
+  EXPECT_EQ(r.exit_code, 1) << "a name with a domain is taken as it is: " << r.err;
+  r = check(kCheckpw, req("alice", kAlicePassword));  // exact names still come first
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
+}  // namespace
+}  // namespace checkpw
