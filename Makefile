@@ -3,6 +3,15 @@ include config.mk
 
 BUILD ?= build
 
+# Quiet by default; `make V=1` shows every command.
+ifeq ($(V),1)
+Q :=
+say = @true
+else
+Q := @
+say = @printf '  %-6s %s\n' $(1) $(2)
+endif
+
 WARN      = -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Werror
 HARDEN    = -D_FORTIFY_SOURCE=2 -fstack-protector-strong
 CPPFLAGS += -Ilib/include -MMD -MP -DCHECKPW_DBPATH='"$(DBPATH)"'
@@ -27,7 +36,8 @@ define prog_rule
 $(1)_OBJS := $$(patsubst %.cc,$(BUILD)/%.o,$$(wildcard $(1)/*.cc))
 $(BUILD)/bin/$(1): $$($(1)_OBJS) $(LIB_A)
 	@mkdir -p $$(@D)
-	$$(CXX) -fPIE -pie $$(LDFLAGS) -o $$@ $$($(1)_OBJS) $(LIB_A) $$(LIBS)
+	$$(call say,LINK,$$@)
+	$$(Q)$$(CXX) -fPIE -pie $$(LDFLAGS) -o $$@ $$($(1)_OBJS) $(LIB_A) $$(LIBS)
 endef
 $(foreach p,$(PROGRAMS),$(eval $(call prog_rule,$(p))))
 
@@ -50,44 +60,54 @@ all: $(LIB_A) $(LIB_SO) $(LIB_PC) $(PROG_BINS)
 
 $(BUILD)/lib/%.o: lib/%.cc
 	@mkdir -p $(@D)
-	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -fPIC -fvisibility=hidden -fvisibility-inlines-hidden -c -o $@ $<
+	$(call say,CXX,$@)
+	$(Q)$(CXX) $(CPPFLAGS) $(CXXFLAGS) -fPIC -fvisibility=hidden -fvisibility-inlines-hidden -c -o $@ $<
 
 $(BUILD)/tests/%.o: tests/%.cc
 	@mkdir -p $(@D)
-	$(CXX) $(CPPFLAGS) -Itests -DCHECKPW_BUILD_DIR='"$(abspath $(BUILD))"' \
+	$(call say,CXX,$@)
+	$(Q)$(CXX) $(CPPFLAGS) -Itests -DCHECKPW_BUILD_DIR='"$(abspath $(BUILD))"' \
 	  -DCHECKPW_SOURCE_DIR='"$(CURDIR)"' $(CXXFLAGS) -fPIE -c -o $@ $<
 
 $(BUILD)/bench/%.o: bench/%.cc
 	@mkdir -p $(@D)
-	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -Wno-deprecated-declarations -fPIE -c -o $@ $<
+	$(call say,CXX,$@)
+	$(Q)$(CXX) $(CPPFLAGS) $(CXXFLAGS) -Wno-deprecated-declarations -fPIE -c -o $@ $<
 
 $(BUILD)/%.o: %.cc
 	@mkdir -p $(@D)
-	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -fPIE -c -o $@ $<
+	$(call say,CXX,$@)
+	$(Q)$(CXX) $(CPPFLAGS) $(CXXFLAGS) -fPIE -c -o $@ $<
 
 $(LIB_A): $(LIB_OBJS)
 	@mkdir -p $(@D)
-	rm -f $@
-	ar rcs $@ $^
+	$(Q)rm -f $@
+	$(call say,AR,$@)
+	$(Q)ar rcs $@ $^
 
 $(LIB_SO): $(LIB_OBJS)
 	@mkdir -p $(@D)
-	$(CXX) -shared -Wl,-soname,$(LIB_SONAME) -Wl,-z,defs $(LDFLAGS) -o $@ $^ $(LIBS)
-	ln -sf libcheckpw.so.$(VERSION) $(BUILD)/lib/$(LIB_SONAME)
-	ln -sf $(LIB_SONAME) $(BUILD)/lib/libcheckpw.so
+	$(call say,LINK,$@)
+	$(Q)$(CXX) -shared -Wl,-soname,$(LIB_SONAME) -Wl,-z,defs $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(Q)ln -sf libcheckpw.so.$(VERSION) $(BUILD)/lib/$(LIB_SONAME)
+	$(Q)ln -sf $(LIB_SONAME) $(BUILD)/lib/libcheckpw.so
 
+PC_SUBST = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+  -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' lib/checkpw.pc.in
 $(LIB_PC): lib/checkpw.pc.in config.mk
 	@mkdir -p $(@D)
-	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
-	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
+	$(call say,GEN,$@)
+	$(Q)$(PC_SUBST) > $@
 
 $(TEST_BIN): $(TEST_OBJS) $(LIB_A)
 	@mkdir -p $(@D)
-	$(CXX) -fPIE -pie $(LDFLAGS) -o $@ $(TEST_OBJS) $(LIB_A) $(LIBS) $(TEST_LIBS)
+	$(call say,LINK,$@)
+	$(Q)$(CXX) -fPIE -pie $(LDFLAGS) -o $@ $(TEST_OBJS) $(LIB_A) $(LIBS) $(TEST_LIBS)
 
 $(C_ABI_BIN): tests/c_abi/c_abi_test.c lib/include/checkpw.h $(LIB_SO)
 	@mkdir -p $(@D)
-	$(CC) -Ilib/include $(CFLAGS) -Wstrict-prototypes -fPIE -pie $(LDFLAGS) -o $@ $< \
+	$(call say,CC,$@)
+	$(Q)$(CC) -Ilib/include $(CFLAGS) -Wstrict-prototypes -fPIE -pie $(LDFLAGS) -o $@ $< \
 	  -L$(BUILD)/lib -Wl,-rpath,$(abspath $(BUILD))/lib -lcheckpw
 
 # Copies of the programs whose compiled-in database is a file the setuid test makes
@@ -96,15 +116,18 @@ SETUID_DBPATH = $(abspath $(BUILD))/tests/setuid/users.db
 SETUID_BINS   = $(BUILD)/tests/setuid/checkpw $(BUILD)/tests/setuid/cram-md5-checkpw
 $(BUILD)/tests/setuid/checkpassword.o: lib/checkpassword.cc
 	@mkdir -p $(@D)
-	$(CXX) $(CPPFLAGS) -UCHECKPW_DBPATH -DCHECKPW_DBPATH='"$(SETUID_DBPATH)"' $(CXXFLAGS) \
+	$(call say,CXX,$@)
+	$(Q)$(CXX) $(CPPFLAGS) -UCHECKPW_DBPATH -DCHECKPW_DBPATH='"$(SETUID_DBPATH)"' $(CXXFLAGS) \
 	  -fPIE -c -o $@ $<
 $(BUILD)/tests/setuid/%: $(BUILD)/%/main.o $(BUILD)/tests/setuid/checkpassword.o $(LIB_A)
 	@mkdir -p $(@D)
-	$(CXX) -fPIE -pie $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB_A) $(LIBS)
+	$(call say,LINK,$@)
+	$(Q)$(CXX) -fPIE -pie $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB_A) $(LIBS)
 
 $(BENCH_BIN): $(BENCH_OBJS) $(LIB_A)
 	@mkdir -p $(@D)
-	$(CXX) -fPIE -pie $(LDFLAGS) -o $@ $(BENCH_OBJS) $(LIB_A) $(LIBS) -lbenchmark_main -lbenchmark -lpthread -lcrypto
+	$(call say,LINK,$@)
+	$(Q)$(CXX) -fPIE -pie $(LDFLAGS) -o $@ $(BENCH_OBJS) $(LIB_A) $(LIBS) -lbenchmark_main -lbenchmark -lpthread -lcrypto
 
 # The test run ends with one plain line, "N passed, M failed", summed over every binary.
 test: all $(TEST_BIN) $(C_ABI_BIN) $(SETUID_BINS)
@@ -139,11 +162,11 @@ install: all
 	install -m 0755 $(PROG_BINS) $(DESTDIR)$(BINDIR)/
 	install -m 0644 $(LIB_A) $(DESTDIR)$(LIBDIR)/
 	install -m 0755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/
-	ln -sf libcheckpw.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(LIB_SONAME)
+	$(Q)ln -sf libcheckpw.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(LIB_SONAME)
 	ln -sf $(LIB_SONAME) $(DESTDIR)$(LIBDIR)/libcheckpw.so
 	install -m 0644 lib/include/checkpw.h $(DESTDIR)$(INCLUDEDIR)/
 	install -m 0644 lib/include/checkpw/*.h $(DESTDIR)$(INCLUDEDIR)/checkpw/
-	install -m 0644 $(LIB_PC) $(DESTDIR)$(PKGCONFIGDIR)/
+	$(PC_SUBST) > $(DESTDIR)$(PKGCONFIGDIR)/checkpw.pc  # with this install's PREFIX
 
 uninstall:
 	rm -f $(PROGRAMS:%=$(DESTDIR)$(BINDIR)/%)
