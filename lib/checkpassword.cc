@@ -193,6 +193,8 @@ void decide(Program program, const Mode& mode, const std::string& db_path, Outco
   }
   if (!account->enabled) return set(out, Verdict::kReject, "disabled");
   if (account->uid && *account->uid == 0) return set(out, Verdict::kReject, "uid-zero");
+  // userdb-tool refuses gid 0 too; a hand-edited row must not hand out the root group.
+  if (account->gid && *account->gid == 0) return set(out, Verdict::kReject, "gid-zero");
   if (mode.credentials && account->has_cram_md5) {
     // Without a secret we answer with no password: Dovecot then rejects the login itself.
     hex_encode(std::span<char>(reinterpret_cast<char*>(out.cram_hex.data()), 64),
