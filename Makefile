@@ -72,7 +72,8 @@ $(BUILD)/tests/%.o: tests/%.cc
 $(BUILD)/bench/%.o: bench/%.cc
 	@mkdir -p $(@D)
 	$(call say,CXX,$@)
-	$(Q)$(CXX) $(CPPFLAGS) $(CXXFLAGS) -Wno-deprecated-declarations -fPIE -c -o $@ $<
+	$(Q)$(CXX) $(CPPFLAGS) -DCHECKPW_BUILD_DIR='"$(abspath $(BUILD))"' $(CXXFLAGS) \
+	  -Wno-deprecated-declarations -fPIE -c -o $@ $<
 
 $(BUILD)/%.o: %.cc
 	@mkdir -p $(@D)
@@ -133,7 +134,7 @@ $(BENCH_BIN): $(BENCH_OBJS) $(LIB_A)
 test: all $(TEST_BIN) $(C_ABI_BIN) $(SETUID_BINS)
 	@BUILD=$(abspath $(BUILD)) sh tests/run.sh
 
-bench: $(BENCH_BIN)
+bench: all $(BENCH_BIN)
 	$(BENCH_BIN) --benchmark_out=$(BUILD)/bench.json --benchmark_out_format=json $(BENCH_ARGS)
 
 # Runs the whole suite under AddressSanitizer and UndefinedBehaviorSanitizer.

@@ -230,10 +230,19 @@ void bookkeep(const std::string& db_path, Outcome& out) {
   }
 }
 
-void sleep_ms(int ms) {
+// Sleeps until `ms` milliseconds after `start` (CLOCK_MONOTONIC). Counting the failure
+// delay from the verdict absorbs the bookkeeping write that only known users cause, so
+// a rejection takes the same time whether or not the user exists.
+void sleep_until_ms_after(const struct timespec& start, int ms) {
   if (ms <= 0) return;
-  struct timespec ts = {ms / 1000, static_cast<long>(ms % 1000) * 1000000L};
-  while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+  struct timespec until = start;
+  until.tv_sec += ms / 1000;
+  until.tv_nsec += static_cast<long>(ms % 1000) * 1000000L;
+  if (until.tv_nsec >= 1000000000L) {
+    until.tv_sec += 1;
+    until.tv_nsec -= 1000000000L;
+  }
+  while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, nullptr) == EINTR) {
   }
 }
 
@@ -296,8 +305,12 @@ Verdict checkpassword_run(Program program, int argc, char** argv) noexcept {
 
     Outcome out;
     decide(program, mode, db_path, out);  // the request buffer is wiped when this returns
+    struct timespec decided {};
+    clock_gettime(CLOCK_MONOTONIC, &decided);
     bookkeep(db_path, out);
-    if (out.verdict == Verdict::kReject && !mode.lookup) sleep_ms(out.failure_delay_ms);
+    if (out.verdict == Verdict::kReject && !mode.lookup) {
+      sleep_until_ms_after(decided, out.failure_delay_ms);
+    }
 
     if (out.verdict == Verdict::kAccept) {
       Status s = mode.dovecot ? set_dovecot_env(mode, out) : ok_status();
