@@ -327,8 +327,7 @@ TEST_F(Checkpassword, DatabaseUnreadableIsTempFail) {
   o.fd3_data = req("alice", kAlicePassword);
   o.env = test::base_env();
   o.env.push_back("CHECKPW_DB=" + db_);
-  o.uid = 65534;
-  o.gid = 65534;
+  o.as = test::kNobody;
   if (geteuid() != 0) GTEST_SKIP() << "needs root to run as another user";
   // The binary itself must be reachable by that user: copy it next to the database.
   const std::string copy = dir_.file("checkpw-copy");

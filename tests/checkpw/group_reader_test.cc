@@ -77,8 +77,7 @@ class GroupReader : public testing::Test {
     o.fd3_data = fd3;
     o.env = test::base_env();
     o.env.push_back("CHECKPW_DB=" + db_);
-    o.uid = 65534;
-    o.gid = gid_;
+    o.as = test::Credentials{test::kNobody.uid, gid_};
     return test::run(o);
   }
 

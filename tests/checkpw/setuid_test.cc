@@ -108,8 +108,7 @@ class Setuid : public testing::Test {
     o.fd3_data = fd3;
     o.env = test::base_env();
     o.env.insert(o.env.end(), env.begin(), env.end());
-    o.uid = uid_;
-    o.gid = gid_;
+    o.as = test::Credentials{uid_, gid_};
     return test::run(o);
   }
 

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "support/command.h"
+#include "support/runner.h"
 #include "support/util.h"
 
 namespace checkpw::test {
@@ -32,7 +32,11 @@ struct Programs {
 };
 
 testing::AssertionResult run_ok(const std::vector<std::string>& argv, std::string_view input) {
-  const CommandResult r = run_command(argv, input, 60);
+  const RunResult r = run({.argv = argv,
+                           .fd3 = Fd3::kClosed,
+                           .env = inherited_env(),
+                           .stdin_data = std::string(input),
+                           .timeout_seconds = 60});
   if (r.exit_code == 0) return testing::AssertionSuccess();
   std::string cmd;
   for (const std::string& a : argv) cmd += (cmd.empty() ? "" : " ") + a;

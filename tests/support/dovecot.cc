@@ -18,7 +18,7 @@
 #include <sstream>
 #include <thread>
 
-#include "support/command.h"
+#include "support/runner.h"
 
 namespace checkpw::test {
 namespace {
@@ -121,11 +121,13 @@ CurlResult curl_login(std::string_view proto, int port, std::string_view user,
   }
   const std::string url = std::string(proto) + "://127.0.0.1:" + std::to_string(port) + "/";
   // -q first: ignore any ~/.curlrc. --noproxy: a CI proxy variable must not reroute us.
-  const CommandResult r =
-      run_command({curl, "-q", "-s", "-S", "-v", "--noproxy", "*", "--connect-timeout", "5",
-                   "--max-time", "10", "--login-options", "AUTH=" + std::string(mech), "-u",
-                   std::string(user) + ":" + std::string(password), url},
-                  {}, 15);
+  const RunResult r =
+      run({.argv = {curl, "-q", "-s", "-S", "-v", "--noproxy", "*", "--connect-timeout", "5",
+                    "--max-time", "10", "--login-options", "AUTH=" + std::string(mech), "-u",
+                    std::string(user) + ":" + std::string(password), url},
+           .fd3 = Fd3::kClosed,
+           .env = inherited_env(),
+           .timeout_seconds = 15});
   result.exit_code = r.timed_out ? 28 : r.exit_code;
   result.output = r.out;
   result.transcript = r.err;

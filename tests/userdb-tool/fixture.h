@@ -5,17 +5,33 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "checkpw/userdb.h"
 #include "support/db.h"
-#include "support/process.h"
+#include "support/runner.h"
 #include "support/util.h"
 
 namespace checkpw::test {
 
 inline const std::string kTool = CHECKPW_BUILD_DIR "/bin/userdb-tool";
+
+// How an administrator runs a program: this process's environment with `extra_env`
+// ("NAME=value") replacing NAME, no fd 3, and a new session without a terminal.
+inline RunResult run_admin(std::vector<std::string> argv, std::string_view in = "",
+                           const std::vector<std::string>& extra_env = {},
+                           std::optional<Credentials> as = std::nullopt) {
+  return run({.argv = std::move(argv),
+              .fd3 = Fd3::kClosed,
+              .env = inherited_env(extra_env),
+              .stdin_data = std::string(in),
+              .as = as,
+              .new_session = true});
+}
 
 class ToolTest : public ::testing::Test {
  protected:
@@ -23,11 +39,11 @@ class ToolTest : public ::testing::Test {
   std::string db = dir.file("users.db");
 
   // userdb-tool --db DB ARGS..., with `in` on standard input.
-  ProcessResult tool(const std::vector<std::string>& args, std::string_view in = "",
-                     std::optional<Credentials> as = std::nullopt) {
+  RunResult tool(const std::vector<std::string>& args, std::string_view in = "",
+                 std::optional<Credentials> as = std::nullopt) {
     std::vector<std::string> argv{kTool, "--db", db};
     argv.insert(argv.end(), args.begin(), args.end());
-    return run_process(argv, in, {}, as);
+    return run_admin(std::move(argv), in, {}, as);
   }
 
   void init_fast() {
@@ -55,10 +71,10 @@ class ToolTest : public ::testing::Test {
 
   // Runs a command that must be refused with `code` and must leave the database as it
   // was, byte for byte in its dump; returns the result for message checks.
-  ProcessResult refused(int code, const std::vector<std::string>& args, std::string_view in = "",
-                        std::optional<Credentials> as = std::nullopt) {
+  RunResult refused(int code, const std::vector<std::string>& args, std::string_view in = "",
+                    std::optional<Credentials> as = std::nullopt) {
     const std::string before = db_dump(db);
-    ProcessResult r = tool(args, in, as);
+    RunResult r = tool(args, in, as);
     EXPECT_EQ(r.exit_code, code) << "args: " << testing::PrintToString(args) << "\n" << r.err;
     EXPECT_EQ(db_dump(db), before) << testing::PrintToString(args);
     EXPECT_NE(r.err.find("userdb-tool: fatal: unable to "), std::string::npos) << r.err;

@@ -212,38 +212,38 @@ TEST_F(OutputTest, CheckFindsCorruption) {
 }
 
 TEST_F(OutputTest, HelpForTheToolAndEveryCommand) {
-  auto r = run_process({kTool, "--help"}, "");
+  auto r = run_admin({kTool, "--help"});
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_NE(r.out.find("usage: userdb-tool [--db PATH] COMMAND"), std::string::npos);
   EXPECT_NE(r.out.find(CHECKPW_DBPATH), std::string::npos);
   for (const char* cmd : {"init", "add", "passwd", "del", "enable", "disable", "set", "show",
                           "list", "verify", "config", "check"}) {
     EXPECT_NE(r.out.find(std::string("  ") + cmd + " "), std::string::npos) << cmd;
-    const auto c = run_process({kTool, cmd, "--help"}, "");
+    const auto c = run_admin({kTool, cmd, "--help"});
     EXPECT_EQ(c.exit_code, 0) << cmd;
     EXPECT_EQ(c.out.rfind(std::string("usage: userdb-tool [--db PATH] ") + cmd, 0), 0u) << c.out;
   }
-  EXPECT_EQ(run_process({kTool}, "").exit_code, 2);
-  EXPECT_EQ(run_process({kTool, "frobnicate"}, "").exit_code, 2);
-  EXPECT_EQ(run_process({kTool, "--db"}, "").exit_code, 2);
+  EXPECT_EQ(run_admin({kTool}).exit_code, 2);
+  EXPECT_EQ(run_admin({kTool, "frobnicate"}).exit_code, 2);
+  EXPECT_EQ(run_admin({kTool, "--db"}).exit_code, 2);
 }
 
 TEST_F(OutputTest, DatabasePathFromOptionEnvironmentOrDefault) {
   add("only-here", "pw");
   // CHECKPW_DB when there is no --db.
-  auto r = run_process({kTool, "show", "only-here"}, "", {"CHECKPW_DB=" + db});
+  auto r = run_admin({kTool, "show", "only-here"}, "", {"CHECKPW_DB=" + db});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   // --db wins over CHECKPW_DB.
-  r = run_process({kTool, "--db", db, "show", "only-here"}, "", {"CHECKPW_DB=/nonexistent.db"});
+  r = run_admin({kTool, "--db", db, "show", "only-here"}, "", {"CHECKPW_DB=/nonexistent.db"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   // Neither: the compiled-in default, named in the message.
   if (access(CHECKPW_DBPATH, F_OK) != 0) {
-    r = run_process({kTool, "show", "only-here"}, "", {"CHECKPW_DB="});
+    r = run_admin({kTool, "show", "only-here"}, "", {"CHECKPW_DB="});
     EXPECT_EQ(r.exit_code, 111);
     EXPECT_NE(r.err.find(CHECKPW_DBPATH), std::string::npos) << r.err;
   }
   // A missing database is a temporary failure for every command but init.
-  r = run_process({kTool, "--db", dir.file("missing.db"), "list"}, "");
+  r = run_admin({kTool, "--db", dir.file("missing.db"), "list"});
   EXPECT_EQ(r.exit_code, 111);
 }
 
