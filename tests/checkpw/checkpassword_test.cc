@@ -12,12 +12,14 @@
 #include <vector>
 
 #include "checkpw/cram_md5.h"
+#include "support/request.h"
 #include "support/runner.h"
 #include "support/util.h"
 
 namespace checkpw {
 namespace {
 
+using test::checkpassword_request;
 using test::Fd3;
 using test::RunOptions;
 using test::RunResult;
@@ -31,16 +33,6 @@ constexpr char kRfcChallenge[] = "<1896.697170952@postoffice.reston.mci.net>";
 constexpr char kRfcResponse[] = "b913a602c7eda7a495b4e6e7334d3890";
 constexpr char kAlicePassword[] = "correct horse battery";
 constexpr char kBobPassword[] = "tanstaaftanstaaf";  // RFC 2195's example secret
-
-std::string req(std::string_view user, std::string_view secret, std::string_view third = "") {
-  std::string r(user);
-  r += '\0';
-  r += secret;
-  r += '\0';
-  r += third;
-  r += '\0';
-  return r;
-}
 
 // The subprogram: prints its identity, directory and environment, one per line.
 const std::vector<std::string> kReport = {
@@ -133,7 +125,7 @@ class Checkpassword : public testing::Test {
 
 TEST_F(Checkpassword, PlaintextAcceptedExecsSubprogramWithUser) {
   for (const std::string& prog : {kCheckpw, kCram}) {
-    RunResult r = check(prog, req("alice", kAlicePassword));
+    RunResult r = check(prog, checkpassword_request("alice", kAlicePassword));
     EXPECT_EQ(r.exit_code, 0) << r.err;
     EXPECT_TRUE(ran(r));
     EXPECT_NE(r.out.find("USER=alice\n"), std::string::npos);
@@ -143,29 +135,30 @@ TEST_F(Checkpassword, PlaintextAcceptedExecsSubprogramWithUser) {
 }
 
 TEST_F(Checkpassword, Rfc2195ExampleInBothFieldOrders) {
-  RunResult a = check(kCram, req("bob", kRfcResponse, kRfcChallenge));
+  RunResult a = check(kCram, checkpassword_request("bob", kRfcResponse, kRfcChallenge));
   EXPECT_EQ(a.exit_code, 0) << a.err;
   EXPECT_TRUE(ran(a));
   EXPECT_NE(a.err.find("accept mech=cram-md5"), std::string::npos) << a.err;
-  RunResult b = check(kCram, req("bob", kRfcChallenge, kRfcResponse));
+  RunResult b = check(kCram, checkpassword_request("bob", kRfcChallenge, kRfcResponse));
   EXPECT_EQ(b.exit_code, 0) << b.err;
   EXPECT_TRUE(ran(b));
   // Upper-case hex is the same response.
-  RunResult c = check(kCram, req("bob", "B913A602C7EDA7A495B4E6E7334D3890", kRfcChallenge));
+  RunResult c =
+      check(kCram, checkpassword_request("bob", "B913A602C7EDA7A495B4E6E7334D3890", kRfcChallenge));
   EXPECT_EQ(c.exit_code, 0) << c.err;
 }
 
 TEST_F(Checkpassword, QmailPopupUserPassWithTimestamp) {
   const std::string stamp = "<12345.1700000000@pop.example.org>";
   for (const std::string& prog : {kCheckpw, kCram}) {
-    RunResult r = check(prog, req("alice", kAlicePassword, stamp));
+    RunResult r = check(prog, checkpassword_request("alice", kAlicePassword, stamp));
     EXPECT_EQ(r.exit_code, 0) << r.err;
     EXPECT_TRUE(ran(r));
   }
 }
 
 TEST_F(Checkpassword, RequestOfExactly512BytesIsAccepted) {
-  std::string data = req("alice", kAlicePassword, "<");
+  std::string data = checkpassword_request("alice", kAlicePassword, "<");
   data.pop_back();
   data += std::string(512 - data.size() - 2, '1');
   data += ">";
@@ -177,7 +170,8 @@ TEST_F(Checkpassword, RequestOfExactly512BytesIsAccepted) {
 }
 
 TEST_F(Checkpassword, ExitStatusIsTheSubprograms) {
-  RunResult r = check(kCheckpw, req("alice", kAlicePassword), {}, {"/bin/sh", "-c", "exit 7"});
+  RunResult r = check(kCheckpw, checkpassword_request("alice", kAlicePassword), {},
+                      {"/bin/sh", "-c", "exit 7"});
   EXPECT_EQ(r.exit_code, 7);
 }
 
@@ -206,45 +200,55 @@ std::vector<BadCase> bad_cases() {
       {"one-nul-cram", kCram, Fd3::kPipe, std::string("bob\0", 4), 2},
       {"513-bytes", kCheckpw, Fd3::kPipe, std::string(513, 'a'), 1},
       {"513-bytes-valid-prefix", kCheckpw, Fd3::kPipe,
-       req("alice", kAlicePassword, std::string(513, '1')), 1},
-      {"empty-user", kCheckpw, Fd3::kPipe, req("", kAlicePassword), 1},
-      {"empty-password", kCheckpw, Fd3::kPipe, req("alice", ""), 1},
-      {"empty-password-cram", kCram, Fd3::kPipe, req("alice", ""), 1},
-      {"511-byte-password", kCheckpw, Fd3::kPipe, req("alice", std::string(511, 'p')), 1},
+       checkpassword_request("alice", kAlicePassword, std::string(513, '1')), 1},
+      {"empty-user", kCheckpw, Fd3::kPipe, checkpassword_request("", kAlicePassword), 1},
+      {"empty-password", kCheckpw, Fd3::kPipe, checkpassword_request("alice", ""), 1},
+      {"empty-password-cram", kCram, Fd3::kPipe, checkpassword_request("alice", ""), 1},
+      {"511-byte-password", kCheckpw, Fd3::kPipe,
+       checkpassword_request("alice", std::string(511, 'p')), 1},
       {"control-char-user", kCheckpw, Fd3::kPipe,
-       req("ali\x01"
-           "ce",
-           kAlicePassword),
+       checkpassword_request("ali\x01"
+                             "ce",
+                             kAlicePassword),
        1},
-      {"tab-user", kCheckpw, Fd3::kPipe, req("alice\t", kAlicePassword), 1},
-      {"newline-user", kCheckpw, Fd3::kPipe, req("alice\nreject", kAlicePassword), 1},
+      {"tab-user", kCheckpw, Fd3::kPipe, checkpassword_request("alice\t", kAlicePassword), 1},
+      {"newline-user", kCheckpw, Fd3::kPipe, checkpassword_request("alice\nreject", kAlicePassword),
+       1},
       {"invalid-utf8-user", kCheckpw, Fd3::kPipe,
-       req("\xff\xfe"
-           "alice",
-           kAlicePassword),
+       checkpassword_request("\xff\xfe"
+                             "alice",
+                             kAlicePassword),
        1},
-      {"sql-injection-user", kCheckpw, Fd3::kPipe, req("' OR 1=1 --", kAlicePassword), 1},
-      {"sql-injection-quote", kCheckpw, Fd3::kPipe, req("alice' --", kAlicePassword), 1},
-      {"percent-user", kCheckpw, Fd3::kPipe, req("%", kAlicePassword), 1},
-      {"underscore-user", kCheckpw, Fd3::kPipe, req("alic_", kAlicePassword), 1},
-      {"like-pattern-user", kCheckpw, Fd3::kPipe, req("a%", kAlicePassword), 1},
-      {"case-differs", kCheckpw, Fd3::kPipe, req("Alice", kAlicePassword), 1},
-      {"trailing-space", kCheckpw, Fd3::kPipe, req("alice ", kAlicePassword), 1},
-      {"wrong-password", kCheckpw, Fd3::kPipe, req("alice", "wrong-password"), 1},
-      {"unknown-user", kCheckpw, Fd3::kPipe, req("nobody-here", "wrong-password"), 1},
-      {"response-31-hex", kCram, Fd3::kPipe, req("bob", r31, kRfcChallenge), 1},
-      {"response-33-hex", kCram, Fd3::kPipe, req("bob", r33, kRfcChallenge), 1},
-      {"response-non-hex", kCram, Fd3::kPipe, req("bob", nonhex, kRfcChallenge), 1},
-      {"both-fields-32-hex", kCram, Fd3::kPipe, req("bob", hex_b, kRfcResponse), 1},
+      {"sql-injection-user", kCheckpw, Fd3::kPipe,
+       checkpassword_request("' OR 1=1 --", kAlicePassword), 1},
+      {"sql-injection-quote", kCheckpw, Fd3::kPipe,
+       checkpassword_request("alice' --", kAlicePassword), 1},
+      {"percent-user", kCheckpw, Fd3::kPipe, checkpassword_request("%", kAlicePassword), 1},
+      {"underscore-user", kCheckpw, Fd3::kPipe, checkpassword_request("alic_", kAlicePassword), 1},
+      {"like-pattern-user", kCheckpw, Fd3::kPipe, checkpassword_request("a%", kAlicePassword), 1},
+      {"case-differs", kCheckpw, Fd3::kPipe, checkpassword_request("Alice", kAlicePassword), 1},
+      {"trailing-space", kCheckpw, Fd3::kPipe, checkpassword_request("alice ", kAlicePassword), 1},
+      {"wrong-password", kCheckpw, Fd3::kPipe, checkpassword_request("alice", "wrong-password"), 1},
+      {"unknown-user", kCheckpw, Fd3::kPipe, checkpassword_request("nobody-here", "wrong-password"),
+       1},
+      {"response-31-hex", kCram, Fd3::kPipe, checkpassword_request("bob", r31, kRfcChallenge), 1},
+      {"response-33-hex", kCram, Fd3::kPipe, checkpassword_request("bob", r33, kRfcChallenge), 1},
+      {"response-non-hex", kCram, Fd3::kPipe, checkpassword_request("bob", nonhex, kRfcChallenge),
+       1},
+      {"both-fields-32-hex", kCram, Fd3::kPipe, checkpassword_request("bob", hex_b, kRfcResponse),
+       1},
       {"wrong-response", kCram, Fd3::kPipe,
-       req("bob", "00000000000000000000000000000000", kRfcChallenge), 1},
-      {"response-wrong-challenge", kCram, Fd3::kPipe, req("bob", kRfcResponse, "<1.2@host>"), 1},
-      {"cram-unknown-user", kCram, Fd3::kPipe, req("nobody-here", kRfcResponse, kRfcChallenge), 1},
-      {"cram-without-secret", kCram, Fd3::kPipe, req("dave", kRfcResponse, kRfcChallenge), 1},
-      {"cram-response-to-checkpw", kCheckpw, Fd3::kPipe, req("bob", kRfcResponse, kRfcChallenge),
-       1},
-      {"disabled-account", kCheckpw, Fd3::kPipe, req("carol", "carol-pw"), 1},
-      {"uid-zero-account", kCheckpw, Fd3::kPipe, req("zero", "zero-pw"), 1},
+       checkpassword_request("bob", "00000000000000000000000000000000", kRfcChallenge), 1},
+      {"response-wrong-challenge", kCram, Fd3::kPipe,
+       checkpassword_request("bob", kRfcResponse, "<1.2@host>"), 1},
+      {"cram-unknown-user", kCram, Fd3::kPipe,
+       checkpassword_request("nobody-here", kRfcResponse, kRfcChallenge), 1},
+      {"cram-without-secret", kCram, Fd3::kPipe,
+       checkpassword_request("dave", kRfcResponse, kRfcChallenge), 1},
+      {"cram-response-to-checkpw", kCheckpw, Fd3::kPipe,
+       checkpassword_request("bob", kRfcResponse, kRfcChallenge), 1},
+      {"disabled-account", kCheckpw, Fd3::kPipe, checkpassword_request("carol", "carol-pw"), 1},
+      {"uid-zero-account", kCheckpw, Fd3::kPipe, checkpassword_request("zero", "zero-pw"), 1},
   };
 }
 
@@ -268,37 +272,38 @@ TEST_F(Checkpassword, BadInputTableNeverExecsNorExitsZero) {
 }
 
 TEST_F(Checkpassword, RejectionDoesNotNameTheUserUnlessAsked) {
-  RunResult r = check(kCheckpw, req("alice", "wrong-password"));
+  RunResult r = check(kCheckpw, checkpassword_request("alice", "wrong-password"));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("checkpw: reject mech=plain remote=192.0.2.1 reason="), std::string::npos)
       << r.err;
   EXPECT_EQ(r.err.find("alice"), std::string::npos) << r.err;
   tool({"config", "log_failed_names", "yes"});
-  r = check(kCheckpw, req("alice", "wrong-password"));
+  r = check(kCheckpw, checkpassword_request("alice", "wrong-password"));
   EXPECT_NE(r.err.find("user=alice"), std::string::npos) << r.err;
 }
 
 // ---- misuse and temporary failures ---------------------------------------------------
 
 TEST_F(Checkpassword, NoSubprogramIsMisuse) {
-  RunResult r = check(kCheckpw, req("alice", kAlicePassword), {}, {});
+  RunResult r = check(kCheckpw, checkpassword_request("alice", kAlicePassword), {}, {});
   EXPECT_EQ(r.exit_code, 2);
 }
 
 TEST_F(Checkpassword, MissingOrNonExecutableSubprogramIsTempFail) {
-  RunResult r = check(kCheckpw, req("alice", kAlicePassword), {}, {dir_.file("no-such-program")});
+  RunResult r = check(kCheckpw, checkpassword_request("alice", kAlicePassword), {},
+                      {dir_.file("no-such-program")});
   EXPECT_EQ(r.exit_code, 111) << r.err;
   const std::string plain = dir_.file("not-executable");
   test::write_file(plain, "#!/bin/sh\necho ran\n");
   ASSERT_EQ(chmod(plain.c_str(), 0644), 0);
-  r = check(kCheckpw, req("alice", kAlicePassword), {}, {plain});
+  r = check(kCheckpw, checkpassword_request("alice", kAlicePassword), {}, {plain});
   EXPECT_EQ(r.exit_code, 111) << r.err;
   EXPECT_FALSE(ran(r));
 }
 
 TEST_F(Checkpassword, DatabaseMissingIsTempFail) {
-  RunResult r =
-      check(kCheckpw, req("alice", kAlicePassword), {"CHECKPW_DB=" + dir_.file("none.db")});
+  RunResult r = check(kCheckpw, checkpassword_request("alice", kAlicePassword),
+                      {"CHECKPW_DB=" + dir_.file("none.db")});
   EXPECT_EQ(r.exit_code, 111) << r.err;
   EXPECT_FALSE(ran(r));
 }
@@ -306,14 +311,15 @@ TEST_F(Checkpassword, DatabaseMissingIsTempFail) {
 TEST_F(Checkpassword, DatabaseNotSqliteIsTempFail) {
   const std::string junk = dir_.file("junk.db");
   test::write_file(junk, std::string(4096, 'x'));
-  RunResult r = check(kCheckpw, req("alice", kAlicePassword), {"CHECKPW_DB=" + junk});
+  RunResult r =
+      check(kCheckpw, checkpassword_request("alice", kAlicePassword), {"CHECKPW_DB=" + junk});
   EXPECT_EQ(r.exit_code, 111) << r.err;
   EXPECT_FALSE(ran(r));
 }
 
 TEST_F(Checkpassword, DatabaseOfNewerSchemaIsTempFail) {
   sql(db_, "PRAGMA user_version = 999");
-  RunResult r = check(kCheckpw, req("alice", kAlicePassword));
+  RunResult r = check(kCheckpw, checkpassword_request("alice", kAlicePassword));
   EXPECT_EQ(r.exit_code, 111) << r.err;
   EXPECT_NE(r.err.find("schema"), std::string::npos) << r.err;
 }
@@ -324,7 +330,7 @@ TEST_F(Checkpassword, DatabaseUnreadableIsTempFail) {
   RunOptions o;
   o.argv = {kCheckpw};
   o.argv.insert(o.argv.end(), kReport.begin(), kReport.end());
-  o.fd3_data = req("alice", kAlicePassword);
+  o.fd3_data = checkpassword_request("alice", kAlicePassword);
   o.env = test::base_env();
   o.env.push_back("CHECKPW_DB=" + db_);
   o.as = test::kNobody;
@@ -349,26 +355,27 @@ TEST_F(Checkpassword, DatabaseLockedPastBusyTimeoutIsTempFail) {
                          "UPDATE accounts SET enabled = enabled;",
                          nullptr, nullptr, nullptr),
             SQLITE_OK);
-  RunResult r = check(kCheckpw, req("alice", kAlicePassword));
+  RunResult r = check(kCheckpw, checkpassword_request("alice", kAlicePassword));
   sqlite3_exec(h, "ROLLBACK", nullptr, nullptr, nullptr);
   sqlite3_close(h);
   EXPECT_EQ(r.exit_code, 111) << r.err;
   EXPECT_FALSE(ran(r));
   // With the writer gone the same request succeeds.
-  r = check(kCheckpw, req("alice", kAlicePassword));
+  r = check(kCheckpw, checkpassword_request("alice", kAlicePassword));
   EXPECT_EQ(r.exit_code, 0) << r.err;
 }
 
 // ---- Dovecot mode (not setuid) -----------------------------------------------------
 
 TEST_F(Checkpassword, DovecotLookupOfUnknownUserExitsThree) {
-  RunResult r = check(kCheckpw, req("nobody-here", ""), {"AUTHORIZED=1", "ORIG_UID=0"});
+  RunResult r =
+      check(kCheckpw, checkpassword_request("nobody-here", ""), {"AUTHORIZED=1", "ORIG_UID=0"});
   EXPECT_EQ(r.exit_code, 3) << r.err;
   EXPECT_FALSE(ran(r));
 }
 
 TEST_F(Checkpassword, DovecotLookupOfKnownUserSetsAuthorizedAndUserdbFields) {
-  RunResult r = check(kCheckpw, req("erin", ""), {"AUTHORIZED=1", "ORIG_UID=0"});
+  RunResult r = check(kCheckpw, checkpassword_request("erin", ""), {"AUTHORIZED=1", "ORIG_UID=0"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("AUTHORIZED=2\n"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("userdb_uid=4242\n"), std::string::npos) << r.out;
@@ -377,7 +384,7 @@ TEST_F(Checkpassword, DovecotLookupOfKnownUserSetsAuthorizedAndUserdbFields) {
 }
 
 TEST_F(Checkpassword, DovecotCredentialsLookupHandsBackCramMd5Secret) {
-  RunResult r = check(kCram, req("bob", ""),
+  RunResult r = check(kCram, checkpassword_request("bob", ""),
                       {"AUTHORIZED=1", "ORIG_UID=0", "CREDENTIALS_LOOKUP=1", "SCHEME=CRAM-MD5"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   std::array<unsigned char, kCramMd5SecretSize> secret;
@@ -391,7 +398,7 @@ TEST_F(Checkpassword, DovecotCredentialsLookupHandsBackCramMd5Secret) {
 
 TEST_F(Checkpassword, DovecotAuthenticationDoesNotSwitchIdentity) {
   if (geteuid() != 0) GTEST_SKIP() << "needs root";
-  RunResult r = check(kCheckpw, req("erin", "erin-pw"), {"ORIG_UID=0"});
+  RunResult r = check(kCheckpw, checkpassword_request("erin", "erin-pw"), {"ORIG_UID=0"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("uid=0 "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("userdb_uid=4242\n"), std::string::npos) << r.out;
@@ -402,7 +409,7 @@ TEST_F(Checkpassword, DovecotAuthenticationDoesNotSwitchIdentity) {
 TEST_F(Checkpassword, RootSwitchesToTheAccountsIdentity) {
   if (geteuid() != 0) GTEST_SKIP() << "needs root";
   ASSERT_EQ(chmod(dir_.path().c_str(), 0755), 0);  // uid 4242 must reach its home
-  RunResult r = check(kCheckpw, req("erin", "erin-pw"));
+  RunResult r = check(kCheckpw, checkpassword_request("erin", "erin-pw"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("uid=4242 gid=4343 groups=4343\n"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("cwd=" + home_ + "\n"), std::string::npos) << r.out;
@@ -414,7 +421,7 @@ TEST_F(Checkpassword, RootSwitchesToTheAccountsIdentity) {
 TEST_F(Checkpassword, MissingHomeIsTempFail) {
   if (geteuid() != 0) GTEST_SKIP() << "needs root";
   ASSERT_EQ(rmdir(home_.c_str()), 0);
-  RunResult r = check(kCheckpw, req("erin", "erin-pw"));
+  RunResult r = check(kCheckpw, checkpassword_request("erin", "erin-pw"));
   EXPECT_EQ(r.exit_code, 111) << r.err;
   EXPECT_FALSE(ran(r));
 }
@@ -444,12 +451,14 @@ std::string column(const std::string& db, const std::string& query) {
 
 TEST_F(Checkpassword, RecordsLastLoginAndFailures) {
   EXPECT_EQ(column(db_, "SELECT last_login FROM accounts WHERE name = 'alice'"), "");
-  EXPECT_EQ(check(kCheckpw, req("alice", "wrong-password")).exit_code, 1);
-  EXPECT_EQ(check(kCram, req("alice", "00000000000000000000000000000000", kRfcChallenge)).exit_code,
+  EXPECT_EQ(check(kCheckpw, checkpassword_request("alice", "wrong-password")).exit_code, 1);
+  EXPECT_EQ(check(kCram,
+                  checkpassword_request("alice", "00000000000000000000000000000000", kRfcChallenge))
+                .exit_code,
             1);
   EXPECT_EQ(column(db_, "SELECT failures FROM accounts WHERE name = 'alice'"), "2");
   EXPECT_EQ(column(db_, "SELECT total_failures FROM accounts WHERE name = 'alice'"), "2");
-  EXPECT_EQ(check(kCheckpw, req("alice", kAlicePassword)).exit_code, 0);
+  EXPECT_EQ(check(kCheckpw, checkpassword_request("alice", kAlicePassword)).exit_code, 0);
   EXPECT_NE(column(db_, "SELECT last_login FROM accounts WHERE name = 'alice'"), "");
   EXPECT_EQ(column(db_, "SELECT failures FROM accounts WHERE name = 'alice'"), "0");
   EXPECT_EQ(column(db_, "SELECT total_failures FROM accounts WHERE name = 'alice'"), "2");
@@ -459,15 +468,15 @@ TEST_F(Checkpassword, WeakerHashIsUpgradedAtLogin) {
   const std::string before = column(db_, "SELECT hash FROM accounts WHERE name = 'alice'");
   ASSERT_NE(before.find("t=1"), std::string::npos) << "fixture cost changed";
   tool({"config", "argon2_opslimit", "2"});
-  EXPECT_EQ(check(kCheckpw, req("alice", "wrong-password")).exit_code, 1);
+  EXPECT_EQ(check(kCheckpw, checkpassword_request("alice", "wrong-password")).exit_code, 1);
   EXPECT_EQ(column(db_, "SELECT hash FROM accounts WHERE name = 'alice'"), before);
-  EXPECT_EQ(check(kCheckpw, req("alice", kAlicePassword)).exit_code, 0);
+  EXPECT_EQ(check(kCheckpw, checkpassword_request("alice", kAlicePassword)).exit_code, 0);
   const std::string after = column(db_, "SELECT hash FROM accounts WHERE name = 'alice'");
   EXPECT_NE(after.find("$argon2id$"), std::string::npos);
   EXPECT_NE(after.find("t=2"), std::string::npos) << after;
-  EXPECT_EQ(check(kCheckpw, req("alice", kAlicePassword)).exit_code, 0);
+  EXPECT_EQ(check(kCheckpw, checkpassword_request("alice", kAlicePassword)).exit_code, 0);
   // dave chose no CRAM-MD5 secret; the upgrade keeps that choice.
-  EXPECT_EQ(check(kCheckpw, req("dave", "dave-pw")).exit_code, 0);
+  EXPECT_EQ(check(kCheckpw, checkpassword_request("dave", "dave-pw")).exit_code, 0);
   EXPECT_EQ(column(db_, "SELECT hex(cram_md5) FROM accounts WHERE name = 'dave'"), "");
 }
 
@@ -479,9 +488,9 @@ TEST_F(Checkpassword, LegacyCryptHashIsReplacedByArgon2idAndCramSecret) {
   sql(db_, std::string("UPDATE accounts SET cram_md5 = NULL, hash = '") + legacy +
                "' WHERE name = 'carol'");
   tool({"enable", "carol"});
-  EXPECT_EQ(check(kCheckpw, req("carol", "wrong-password")).exit_code, 1);
+  EXPECT_EQ(check(kCheckpw, checkpassword_request("carol", "wrong-password")).exit_code, 1);
   EXPECT_EQ(column(db_, "SELECT hash FROM accounts WHERE name = 'carol'"), legacy);
-  RunResult r = check(kCheckpw, req("carol", "carol-pw"));
+  RunResult r = check(kCheckpw, checkpassword_request("carol", "carol-pw"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::string after = column(db_, "SELECT hash FROM accounts WHERE name = 'carol'");
   EXPECT_EQ(after.rfind("$argon2id$", 0), 0u) << after;
@@ -492,7 +501,7 @@ TEST_F(Checkpassword, LegacyCryptHashIsReplacedByArgon2idAndCramSecret) {
     upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   }
   EXPECT_EQ(column(db_, "SELECT hex(cram_md5) FROM accounts WHERE name = 'carol'"), upper);
-  EXPECT_EQ(check(kCheckpw, req("carol", "carol-pw")).exit_code, 0);
+  EXPECT_EQ(check(kCheckpw, checkpassword_request("carol", "carol-pw")).exit_code, 0);
 }
 
 }  // namespace
@@ -503,17 +512,18 @@ namespace {
 
 TEST_F(Checkpassword, DefaultDomainCompletesABareName) {
   tool({"add", "frank@example.org", "--password-stdin"}, "frank-pw\n");
-  RunResult r = check(kCheckpw, req("frank", "frank-pw"));
+  RunResult r = check(kCheckpw, checkpassword_request("frank", "frank-pw"));
   EXPECT_EQ(r.exit_code, 1) << "no default domain yet: " << r.err;
   tool({"config", "default_domain", "example.org"});
-  r = check(kCheckpw, req("frank", "frank-pw"));
+  r = check(kCheckpw, checkpassword_request("frank", "frank-pw"));
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("USER=frank@example.org\n"), std::string::npos) << r.out;
-  r = check(kCheckpw, req("frank@example.org", "frank-pw"));
+  r = check(kCheckpw, checkpassword_request("frank@example.org", "frank-pw"));
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  r = check(kCheckpw, req("frank@other.example", "frank-pw"));
+  r = check(kCheckpw, checkpassword_request("frank@other.example", "frank-pw"));
   EXPECT_EQ(r.exit_code, 1) << "a name with a domain is taken as it is: " << r.err;
-  r = check(kCheckpw, req("alice", kAlicePassword));  // exact names still come first
+  r = check(kCheckpw,
+            checkpassword_request("alice", kAlicePassword));  // exact names still come first
   EXPECT_EQ(r.exit_code, 0) << r.err;
 }
 

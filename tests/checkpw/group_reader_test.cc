@@ -10,25 +10,18 @@
 #include <cstdlib>
 #include <string>
 
+#include "support/request.h"
 #include "support/runner.h"
 #include "support/util.h"
 
 namespace checkpw {
 namespace {
 
+using test::checkpassword_request;
 using test::RunOptions;
 using test::RunResult;
 
 const std::string kBin = std::string(CHECKPW_BUILD_DIR) + "/bin/";
-
-std::string req(std::string_view user, std::string_view secret) {
-  std::string r(user);
-  r += '\0';
-  r += secret;
-  r += '\0';
-  r += '\0';
-  return r;
-}
 
 class GroupReader : public testing::Test {
  protected:
@@ -98,10 +91,10 @@ TEST_F(GroupReader, FilesAreGroupReadableOnlyAndTheWalFilesExist) {
 
 TEST_F(GroupReader, DecidesWithoutAWriter) {
   for (const char* prog : {"checkpw", "cram-md5-checkpw"}) {
-    RunResult r = call(req("alice", "alice-pw"), prog);
+    RunResult r = call(checkpassword_request("alice", "alice-pw"), prog);
     EXPECT_EQ(r.exit_code, 0) << prog << ": " << r.err;
     EXPECT_NE(r.out.find("uid=65534\nran\n"), std::string::npos) << r.out;
-    r = call(req("alice", "wrong"), prog);
+    r = call(checkpassword_request("alice", "wrong"), prog);
     EXPECT_EQ(r.exit_code, 1) << prog << ": " << r.err;
   }
 }
@@ -114,9 +107,9 @@ TEST_F(GroupReader, DecidesWhileAWriterIsMidTransaction) {
                          "UPDATE accounts SET hash = 'half-written' WHERE name = 'alice';",
                          nullptr, nullptr, nullptr),
             SQLITE_OK);
-  RunResult r = call(req("alice", "alice-pw"));
+  RunResult r = call(checkpassword_request("alice", "alice-pw"));
   EXPECT_EQ(r.exit_code, 0) << r.err;  // the reader sees the last committed account
-  r = call(req("alice", "wrong"));
+  r = call(checkpassword_request("alice", "wrong"));
   EXPECT_EQ(r.exit_code, 1) << r.err;
   sqlite3_exec(h, "ROLLBACK", nullptr, nullptr, nullptr);
   sqlite3_close(h);

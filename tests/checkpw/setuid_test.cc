@@ -10,28 +10,20 @@
 #include <cstdlib>
 #include <string>
 
+#include "support/request.h"
 #include "support/runner.h"
 #include "support/util.h"
 
 namespace checkpw {
 namespace {
 
+using test::checkpassword_request;
 using test::RunOptions;
 using test::RunResult;
 
 const std::string kBuild = CHECKPW_BUILD_DIR;
 const std::string kTool = kBuild + "/bin/userdb-tool";
 const std::string kSetuidDb = kBuild + "/tests/setuid/users.db";  // SETUID_DBPATH in the Makefile
-
-std::string req(std::string_view user, std::string_view secret, std::string_view third = "") {
-  std::string r(user);
-  r += '\0';
-  r += secret;
-  r += '\0';
-  r += third;
-  r += '\0';
-  return r;
-}
 
 RunResult run_tool(const std::string& db, std::vector<std::string> args,
                    const std::string& stdin_data = "") {
@@ -122,52 +114,53 @@ class Setuid : public testing::Test {
 };
 
 TEST_F(Setuid, AccountWithoutUidRunsAsTheCallerNotRoot) {
-  const RunResult r = call(req("alice", "alice-pw"));
+  const RunResult r = call(checkpassword_request("alice", "alice-pw"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::string id = std::to_string(uid_);
   EXPECT_NE(r.out.find("uid=" + id + " euid=" + id + " ruid=" + id), std::string::npos) << r.out;
 }
 
 TEST_F(Setuid, AccountWithUidRunsAsThatUid) {
-  const RunResult r = call(req("erin", "erin-pw"));
+  const RunResult r = call(checkpassword_request("erin", "erin-pw"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("uid=4242 euid=4242 ruid=4242 gid=4343"), std::string::npos) << r.out;
 }
 
 TEST_F(Setuid, WrongPasswordIsRejected) {
-  const RunResult r = call(req("alice", "nope"));
+  const RunResult r = call(checkpassword_request("alice", "nope"));
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_FALSE(ran(r));
 }
 
 TEST_F(Setuid, CallerChosenDatabaseIsIgnored) {
-  const RunResult r = call(req("mallory", "mallory-pw"), {"CHECKPW_DB=" + own_db_});
+  const RunResult r =
+      call(checkpassword_request("mallory", "mallory-pw"), {"CHECKPW_DB=" + own_db_});
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_FALSE(ran(r));
 }
 
 TEST_F(Setuid, AuthorizedLookupIsIgnored) {
   // Without setuid this is a Dovecot lookup that verifies nothing; here it must not be.
-  RunResult r = call(req("alice", ""), {"AUTHORIZED=1"});
+  RunResult r = call(checkpassword_request("alice", ""), {"AUTHORIZED=1"});
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_FALSE(ran(r));
-  r = call(req("nobody-here", ""), {"AUTHORIZED=1"});
+  r = call(checkpassword_request("nobody-here", ""), {"AUTHORIZED=1"});
   EXPECT_EQ(r.exit_code, 1) << r.err;  // not 3: lookups do not exist under setuid
-  r = call(req("alice", "alice-pw"), {"AUTHORIZED=1"});
+  r = call(checkpassword_request("alice", "alice-pw"), {"AUTHORIZED=1"});
   EXPECT_NE(r.out.find("AUTHORIZED=1\n"), std::string::npos) << "not turned into 2: " << r.out;
 }
 
 TEST_F(Setuid, CredentialsLookupIsIgnored) {
   const RunResult r =
-      call(req("alice", ""), {"AUTHORIZED=1", "CREDENTIALS_LOOKUP=1", "SCHEME=CRAM-MD5"},
-           "cram-md5-checkpw");
+      call(checkpassword_request("alice", ""),
+           {"AUTHORIZED=1", "CREDENTIALS_LOOKUP=1", "SCHEME=CRAM-MD5"}, "cram-md5-checkpw");
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_EQ(r.out.find("{CRAM-MD5}"), std::string::npos);
 }
 
 TEST_F(Setuid, OrigUidDoesNotKeepRoot) {
   // ORIG_UID=0 would be Dovecot mode (no identity change) if it were trusted.
-  const RunResult r = call(req("erin", "erin-pw"), {"ORIG_UID=0"});
+  const RunResult r = call(checkpassword_request("erin", "erin-pw"), {"ORIG_UID=0"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("uid=4242 euid=4242"), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("uid=0 "), std::string::npos) << r.out;
