@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "checkpw/cram_md5.h"
+#include "support/db.h"
 #include "support/request.h"
 #include "support/runner.h"
 #include "support/util.h"
@@ -27,7 +28,6 @@ using test::RunResult;
 const std::string kBin = std::string(CHECKPW_BUILD_DIR) + "/bin/";
 const std::string kCheckpw = kBin + "checkpw";
 const std::string kCram = kBin + "cram-md5-checkpw";
-const std::string kTool = kBin + "userdb-tool";
 
 constexpr char kRfcChallenge[] = "<1896.697170952@postoffice.reston.mci.net>";
 constexpr char kRfcResponse[] = "b913a602c7eda7a495b4e6e7334d3890";
@@ -79,15 +79,9 @@ class Checkpassword : public testing::Test {
         "UPDATE accounts SET uid = 0, gid = 0 WHERE name = 'zero'");
   }
 
-  void tool(std::vector<std::string> args, const std::string& stdin_data = "") {
-    args.insert(args.begin(), {kTool, "--db", db_});
-    RunOptions o;
-    o.argv = args;
-    o.env = test::base_env();
-    o.stdin_data = stdin_data;
-    o.fd3 = Fd3::kClosed;
-    const RunResult r = test::run(o);
-    ASSERT_EQ(r.exit_code, 0) << args[3] << ": " << r.err;
+  void tool(const std::vector<std::string>& args, const std::string& stdin_data = "") {
+    const RunResult r = test::run_userdb_tool(db_, args, stdin_data);
+    ASSERT_EQ(r.exit_code, 0) << args[0] << ": " << r.err;
   }
 
   RunResult check(const std::string& program, const std::string& fd3_data,

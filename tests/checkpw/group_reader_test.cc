@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "support/db.h"
 #include "support/request.h"
 #include "support/runner.h"
 #include "support/util.h"
@@ -53,14 +54,8 @@ class GroupReader : public testing::Test {
     }
   }
 
-  void tool(std::vector<std::string> args, const std::string& stdin_data = "") {
-    args.insert(args.begin(), {kBin + "userdb-tool", "--db", db_});
-    RunOptions o;
-    o.argv = args;
-    o.env = test::base_env();
-    o.stdin_data = stdin_data;
-    o.fd3 = test::Fd3::kClosed;
-    const RunResult r = test::run(o);
+  void tool(const std::vector<std::string>& args, const std::string& stdin_data = "") {
+    const RunResult r = test::run_userdb_tool(db_, args, stdin_data);
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
 

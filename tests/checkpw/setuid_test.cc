@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "support/db.h"
 #include "support/request.h"
 #include "support/runner.h"
 #include "support/util.h"
@@ -18,23 +19,12 @@ namespace checkpw {
 namespace {
 
 using test::checkpassword_request;
+using test::run_userdb_tool;
 using test::RunOptions;
 using test::RunResult;
 
 const std::string kBuild = CHECKPW_BUILD_DIR;
-const std::string kTool = kBuild + "/bin/userdb-tool";
 const std::string kSetuidDb = kBuild + "/tests/setuid/users.db";  // SETUID_DBPATH in the Makefile
-
-RunResult run_tool(const std::string& db, std::vector<std::string> args,
-                   const std::string& stdin_data = "") {
-  args.insert(args.begin(), {kTool, "--db", db});
-  RunOptions o;
-  o.argv = args;
-  o.env = test::base_env();
-  o.stdin_data = stdin_data;
-  o.fd3 = test::Fd3::kClosed;
-  return test::run(o);
-}
 
 class Setuid : public testing::Test {
  protected:
@@ -51,25 +41,28 @@ class Setuid : public testing::Test {
     std::remove(kSetuidDb.c_str());
     std::remove((kSetuidDb + "-wal").c_str());
     std::remove((kSetuidDb + "-shm").c_str());
-    ASSERT_EQ(run_tool(kSetuidDb, {"init"}).exit_code, 0);
+    ASSERT_EQ(run_userdb_tool(kSetuidDb, {"init"}).exit_code, 0);
     for (auto [k, v] : {std::pair{"argon2_opslimit", "1"},
                         {"argon2_memlimit", "8192"},
                         {"failure_delay_ms", "0"}}) {
-      ASSERT_EQ(run_tool(kSetuidDb, {"config", k, v}).exit_code, 0);
+      ASSERT_EQ(run_userdb_tool(kSetuidDb, {"config", k, v}).exit_code, 0);
     }
-    ASSERT_EQ(run_tool(kSetuidDb, {"add", "alice", "--password-stdin"}, "alice-pw\n").exit_code, 0);
     ASSERT_EQ(
-        run_tool(kSetuidDb, {"add", "erin", "--uid", "4242", "--gid", "4343", "--password-stdin"},
-                 "erin-pw\n")
-            .exit_code,
+        run_userdb_tool(kSetuidDb, {"add", "alice", "--password-stdin"}, "alice-pw\n").exit_code,
         0);
+    ASSERT_EQ(run_userdb_tool(kSetuidDb,
+                              {"add", "erin", "--uid", "4242", "--gid", "4343", "--password-stdin"},
+                              "erin-pw\n")
+                  .exit_code,
+              0);
 
     // The caller's own database: a user it knows the password of.
     ASSERT_EQ(chmod(dir_.path().c_str(), 0755), 0);
     own_db_ = dir_.file("mine.db");
-    ASSERT_EQ(run_tool(own_db_, {"init"}).exit_code, 0);
-    ASSERT_EQ(run_tool(own_db_, {"add", "mallory", "--password-stdin"}, "mallory-pw\n").exit_code,
-              0);
+    ASSERT_EQ(run_userdb_tool(own_db_, {"init"}).exit_code, 0);
+    ASSERT_EQ(
+        run_userdb_tool(own_db_, {"add", "mallory", "--password-stdin"}, "mallory-pw\n").exit_code,
+        0);
     ASSERT_EQ(chown(own_db_.c_str(), uid_, gid_), 0);
 
     for (const char* name : {"checkpw", "cram-md5-checkpw"}) {

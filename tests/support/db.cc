@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <stdexcept>
+#include <utility>
 
 #include "support/util.h"
 
@@ -100,6 +101,17 @@ void db_exec(const std::string& path, const std::string& sql) {
     sqlite3_free(msg);
     throw std::runtime_error(m);
   }
+}
+
+RunResult run_userdb_tool(const std::string& db, std::vector<std::string> args,
+                          const std::string& stdin_data) {
+  args.insert(args.begin(), {CHECKPW_BUILD_DIR "/bin/userdb-tool", "--db", db});
+  RunOptions o;
+  o.argv = std::move(args);
+  o.env = base_env();
+  o.stdin_data = stdin_data;
+  o.fd3 = Fd3::kClosed;
+  return run(o);
 }
 
 }  // namespace checkpw::test

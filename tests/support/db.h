@@ -1,8 +1,12 @@
 // Database helpers for the tests: a canonical dump (schema, every row, user_version)
-// made through the SQLite C API, to prove a refused command changed nothing.
+// made through the SQLite C API, to prove a refused command changed nothing, and the
+// real userdb-tool to make a database the way an administrator does.
 #pragma once
 
 #include <string>
+#include <vector>
+
+#include "support/runner.h"
 
 namespace checkpw::test {
 
@@ -13,5 +17,10 @@ std::string db_dump(const std::string& path);
 // Runs SQL on the file (read-write, created if missing, persistent WAL), throwing on
 // error. For fixtures only.
 void db_exec(const std::string& path, const std::string& sql);
+
+// The built userdb-tool --db DB ARGS..., with `stdin_data` on standard input, the PATH-only
+// base_env() and no fd 3.
+RunResult run_userdb_tool(const std::string& db, std::vector<std::string> args,
+                          const std::string& stdin_data = "");
 
 }  // namespace checkpw::test
