@@ -54,13 +54,12 @@ TEST(Password, HashesAreSaltedAndHoldNoPassword) {
 TEST(Password, InvalidStoredHashes) {
   const std::string good = must_hash("pw");
   const std::string bad[] = {
-      "",
-      "*",
-      "!",
-      "plaintext",
-      "$argon2id$",
-      "$argon2id$v=19$m=8,t=1,p=1$",                                        // no salt, no hash
-      good.substr(0, good.size() - 5),                                      // truncated
+      "", "*", "!", "plaintext", "$argon2id$",
+      "$argon2id$v=19$m=8,t=1,p=1$",  // no salt, no hash
+      // Truncated where it is invalid whatever the random salt: with the hash field
+      // empty, and inside the salt. (Cutting into the hash's Base64 can leave a shorter
+      // but well-formed hash, a mismatch rather than an invalid string.)
+      good.substr(0, good.rfind('$') + 1), good.substr(0, good.rfind('$') - 3),
       "$argon2id$v=19$m=1,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",      // memory too small
       "$argon2i$v=19$m=8,t=1,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA",  // not Argon2id
       "$1$",                                    // legacy prefix, nothing after it
