@@ -66,7 +66,9 @@ class GroupReader : public testing::Test {
     o.env = test::base_env();
     o.env.push_back("CHECKPW_DB=" + db_);
     o.as = test::Credentials{test::kNobody.uid, gid_};
-    return test::run(o);
+    RunResult r = test::run(o);
+    test::expect_no_secrets(r.err, {"alice-pw"});
+    return r;
   }
 
   test::TempDir dir_;

@@ -94,7 +94,9 @@ class Setuid : public testing::Test {
     o.env = test::base_env();
     o.env.insert(o.env.end(), env.begin(), env.end());
     o.as = test::Credentials{uid_, gid_};
-    return test::run(o);
+    RunResult r = test::run(o);
+    test::expect_no_secrets(r.err, {"alice-pw", "erin-pw", "mallory-pw"});
+    return r;
   }
 
   static bool ran(const RunResult& r) { return r.out.find("ran\n") != std::string::npos; }

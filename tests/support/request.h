@@ -2,6 +2,9 @@
 // (a timestamp, or the CRAM-MD5 challenge), each ending in NUL.
 #pragma once
 
+#include <gtest/gtest.h>
+
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
@@ -16,6 +19,16 @@ inline std::string checkpassword_request(std::string_view user, std::string_view
   r += third;
   r += '\0';
   return r;
+}
+
+// DESIGN.md section 8: no password, response, challenge or hash may reach a log. Every
+// test that runs a checkpassword program passes its stderr and its secrets here.
+inline void expect_no_secrets(const std::string& err,
+                              std::initializer_list<std::string_view> secrets) {
+  for (std::string_view s : secrets) {
+    EXPECT_EQ(err.find(s), std::string::npos) << "stderr reveals \"" << s << "\": " << err;
+  }
+  EXPECT_EQ(err.find("$argon2id$"), std::string::npos) << "stderr reveals a hash: " << err;
 }
 
 }  // namespace checkpw::test
