@@ -1,13 +1,14 @@
 // Base64 (RFC 4648 section 4) without secret-dependent table lookups or branches.
 //
-// Both directions work on fixed blocks (64 characters for the bulk, 16 for the tail) in
-// two steps, shaped so that compilers vectorise them with the baseline instruction set
-// and no intrinsics (g++ -O2 does; clang 14 vectorises encode only): a per-character
-// step that maps each byte on its own with compares and masks, and a bit-moving step
-// that regroups 6-bit and 8-bit fields inside 64-bit words (SWAR). The last partial
-// block goes through a local buffer (zeros, or 'A's when decoding), so one code path
-// handles every length. Only lengths (and so the padding, which the decoded length
-// reveals anyway) steer control flow; the tail buffers are wiped.
+// The bulk works on fixed blocks (64 characters, then 16) in two steps, shaped so that
+// compilers vectorise them with the baseline instruction set and no intrinsics (g++ -O2
+// does; clang 14 vectorises encode only): a per-character step that maps each byte on
+// its own with compares and masks, and a bit-moving step that regroups 6-bit and 8-bit
+// fields inside 64-bit words (SWAR). The rest goes eight characters at a time through
+// one 64-bit word, the per-character step done with carries inside the word, and the
+// last partial word is loaded and stored in pieces chosen by its length. The tail holds
+// data only in registers, so there is no buffer to wipe. Only lengths (and so the
+// padding, which the decoded length reveals anyway) steer control flow.
 #include "checkpw/base64.h"
 
 #include <sodium.h>
@@ -67,6 +68,81 @@ inline u64 join_8_to_6(u64 x) noexcept {
       ((x & 0x00000f0000000f00u) << 4) | ((x >> 10) & 0x00000f0000000f00u) |  // v1:4 v2:4
       ((x & 0x0003000000030000u) << 6) | ((x >> 8) & 0x003f0000003f0000u);    // v2:2 v3:6
   return (x & 0xffffffu) | ((x >> 8) & 0xffffff000000u);
+}
+
+// The tail works on one 64-bit word of up to eight bytes or characters at a time (SWAR),
+// so it needs no buffer in memory: the compare-and-mask steps of the blocks become
+// per-byte carries inside the word.
+constexpr u64 kOnes = 0x0101010101010101u;
+constexpr u64 kHigh = 0x8080808080808080u;
+
+// 1 in each byte of y (every byte below 128) that is at least k (1 <= k <= 128), else 0.
+// y + 128 - k stays below 256 in every byte, so no carry crosses into the next byte.
+inline u64 swar_ge(u64 y, unsigned k) noexcept {
+  return ((y + (128 - k) * kOnes) & kHigh) >> 7;
+}
+
+// Eight 6-bit values to their characters: the encoder's offsets, one per range. Every
+// byte's sum lies in 0..255, so the word's arithmetic is exact byte by byte.
+inline u64 swar_encode_chars(u64 v) noexcept {
+  return v + 'A' * kOnes + 6 * swar_ge(v, 26) - 75 * swar_ge(v, 52) - 15 * swar_ge(v, 62) +
+         3 * swar_ge(v, 63);
+}
+
+// Eight characters to their 6-bit values; *bad gets a non-zero bit for any character
+// outside the alphabet. Bytes of a bad word may take any value (the caller rejects it).
+inline u64 swar_decode_chars(u64 x, u64* bad) noexcept {
+  const u64 high = (x & kHigh) >> 7;
+  const u64 y = x & ~kHigh;
+  const u64 ge43 = swar_ge(y, '+'), ge44 = swar_ge(y, '+' + 1);
+  const u64 ge47 = swar_ge(y, '/'), ge48 = swar_ge(y, '0'), ge58 = swar_ge(y, '9' + 1);
+  const u64 ge65 = swar_ge(y, 'A'), ge91 = swar_ge(y, 'Z' + 1);
+  const u64 ge97 = swar_ge(y, 'a'), ge123 = swar_ge(y, 'z' + 1);
+  // Each range is a step up and a step down: a byte inside one gets 1, any other 0.
+  const u64 valid = (ge43 ^ ge44) | (ge47 ^ ge48) | (ge48 ^ ge58) | (ge65 ^ ge91) | (ge97 ^ ge123);
+  *bad |= (valid & ~high) ^ kOnes;
+  // The offset steps only where a range starts: '+' + 19 = 62, '/' + 16 = 63, '0' + 4 = 52,
+  // 'A' - 65 = 0, 'a' - 71 = 26.
+  return y + 19 * ge43 - 3 * ge47 - 12 * ge48 - 69 * ge65 - 6 * ge97;
+}
+
+// The first k < 8 bytes at p, first lowest, the rest zero. Branches on k only.
+inline u64 load_le_partial(const u8* p, std::size_t k) noexcept {
+  u64 v = 0;
+  std::size_t at = 0;
+  if (k & 4) {
+    std::uint32_t w;
+    std::memcpy(&w, p, 4);
+    if constexpr (std::endian::native == std::endian::big) w = __builtin_bswap32(w);
+    v = w;
+    at = 4;
+  }
+  if (k & 2) {
+    v |= (u64{p[at]} | u64{p[at + 1]} << 8) << (8 * at);
+    at += 2;
+  }
+  if (k & 1) v |= u64{p[at]} << (8 * at);
+  return v;
+}
+
+// The low k <= 8 bytes of v to p, first lowest. Branches on k only.
+inline void store_le_partial(u8* p, u64 v, std::size_t k) noexcept {
+  if (k == 8) return store_le64(p, v);
+  if (k & 4) {
+    auto w = static_cast<std::uint32_t>(v);
+    if constexpr (std::endian::native == std::endian::big) w = __builtin_bswap32(w);
+    std::memcpy(p, &w, 4);
+    p += 4;
+    v >>= 32;
+  }
+  if (k & 2) {
+    auto w = static_cast<std::uint16_t>(v);
+    if constexpr (std::endian::native == std::endian::big) w = __builtin_bswap16(w);
+    std::memcpy(p, &w, 2);
+    p += 2;
+    v >>= 16;
+  }
+  if (k & 1) p[0] = static_cast<u8>(v);
 }
 
 // kChars / 4 * 3 bytes from in (which must have kSlack more readable bytes) to kChars
@@ -138,23 +214,28 @@ std::size_t base64_encode(std::span<char> out, std::span<const unsigned char> in
     encode_block<kBlockChars>(o, p);
   for (; n >= kSmall / 4 * 3 + kSlack; n -= kSmall / 4 * 3, p += kSmall / 4 * 3, o += kSmall)
     encode_block<kSmall>(o, p);
-  // The rest (0 to 13 bytes) through a zero-filled buffer, one small block at a time.
-  while (n != 0) {
-    const std::size_t take = n < kSmall / 4 * 3 ? n : kSmall / 4 * 3;
-    u8 buf[kSmall / 4 * 3 + kSlack] = {};
-    std::memcpy(buf, p, take);
-    char chars[kSmall];
-    encode_block<kSmall>(chars, buf);
-    const std::size_t produced = base64_encoded_size(take);
-    std::memcpy(o, chars, produced);
-    sodium_memzero(buf, sizeof buf);
-    sodium_memzero(chars, sizeof chars);
+  // Then six bytes to eight characters in one word, while a whole word can be loaded.
+  for (; n >= 8; n -= 6, p += 6, o += 8) {
+    store_le64(reinterpret_cast<u8*>(o), swar_encode_chars(split_6_to_8(load_le64(p))));
+  }
+  // The rest (0 to 7 bytes) in one partial load: at most one more six, then the last group.
+  u64 x = load_le_partial(p, n);
+  if (n >= 6) {
+    store_le64(reinterpret_cast<u8*>(o), swar_encode_chars(split_6_to_8(x)));
+    x >>= 48;
+    n -= 6;
+    o += 8;
+  }
+  if (n != 0) {
+    const std::size_t chars = n > 3 ? 8 : 4;
+    u64 c = swar_encode_chars(split_6_to_8(x));
     // RFC 4648 section 4: one '=' per missing byte of the last group.
-    if (take % 3 != 0) o[produced - 1] = '=';
-    if (take % 3 == 1) o[produced - 2] = '=';
-    n -= take;
-    p += take;
-    o += produced;
+    if (n % 3 != 0) {
+      const u64 pad = n % 3 == 1 ? 0xffffu : 0xffu;
+      const unsigned shift = 8 * static_cast<unsigned>(chars) - (n % 3 == 1 ? 16 : 8);
+      c = (c & ~(pad << shift)) | (('=' * kOnes) & (pad << shift));
+    }
+    store_le_partial(reinterpret_cast<u8*>(o), c, chars);
   }
   return need;
 }
@@ -182,27 +263,30 @@ bool base64_decode(std::span<unsigned char> out, std::span<const char> in,
     bad |= decode_block<kBlockChars>(o, s + i);
   for (; i + kSmall + 4 <= full; i += kSmall, o += kSmall / 4 * 3)
     bad |= decode_block<kSmall>(o, s + i);
-  // The rest (4 to 23 characters) through a buffer of 'A's (value 0), a block at a time.
-  while (i != n) {
-    const std::size_t take = n - i < kSmall ? n - i : kSmall;
-    const bool last = i + take == n;
-    u8 buf[kSmall];
-    std::memset(buf, 'A', kSmall);
-    std::memcpy(buf, s + i, take);
-    // The padding decodes as zero bits; a '=' anywhere else stays and is rejected.
-    if (last && pad != 0) std::memset(buf + take - pad, 'A', pad);
-    u8 bytes[kSmall / 4 * 3 + kSlack];
-    bad |= decode_block<kSmall>(bytes, buf);
-    const std::size_t produced = take / 4 * 3 - (last ? pad : 0);
-    std::memcpy(o, bytes, produced);
+  // Then eight characters to six bytes in one word, up to the last word.
+  u64 bad_tail = 0;
+  for (; i + 8 < n; i += 8, o += 6) {
+    const u64 w = join_8_to_6(swar_decode_chars(load_le64(s + i), &bad_tail));
+    store_le_partial(o, w, 6);
+  }
+  // The last 4 or 8 characters; 'A' (value 0) stands in for a missing half and for the
+  // padding, so a '=' anywhere else stays and is rejected.
+  {
+    const std::size_t rest = n - i;
+    u64 x = rest == 8 ? load_le64(s + i) : load_le_partial(s + i, 4) | ('A' * kOnes << 32);
+    if (pad != 0) {
+      const u64 mask = pad == 1 ? 0xffu : 0xffffu;
+      const unsigned shift = 8 * static_cast<unsigned>(rest - pad);
+      x = (x & ~(mask << shift)) | (('A' * kOnes) & (mask << shift));
+    }
+    const u64 w = join_8_to_6(swar_decode_chars(x, &bad_tail));
+    const std::size_t produced = rest / 4 * 3 - pad;
     // RFC 4648 section 3.5: the bits the padding leaves over must be zero. They land in
     // the byte after the last one produced (the one after that is all padding).
-    if (last && pad != 0) bad |= bytes[produced];
-    sodium_memzero(buf, sizeof buf);
-    sodium_memzero(bytes, sizeof bytes);
-    i += take;
-    o += produced;
+    if (pad != 0) bad_tail |= (w >> (8 * produced)) & 0xffu;
+    store_le_partial(o, w, produced);
   }
+  bad |= static_cast<u8>(-static_cast<int>(bad_tail != 0));  // a setcc, not a jump
   if (bad != 0) {
     sodium_memzero(out.data(), len);
     return false;
