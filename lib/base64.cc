@@ -1,14 +1,14 @@
 // Base64 (RFC 4648 section 4) without secret-dependent table lookups or branches.
 //
-// The bulk works on fixed blocks (64 characters, then 16) in two steps, shaped so that
-// compilers vectorise them with the baseline instruction set and no intrinsics (g++ -O2
-// does; clang 14 vectorises encode only): a per-character step that maps each byte on
-// its own with compares and masks, and a bit-moving step that regroups 6-bit and 8-bit
-// fields inside 64-bit words (SWAR). The rest goes eight characters at a time through
-// one 64-bit word, the per-character step done with carries inside the word, and the
-// last partial word is loaded and stored in pieces chosen by its length. The tail holds
-// data only in registers, so there is no buffer to wipe. Only lengths (and so the
-// padding, which the decoded length reveals anyway) steer control flow.
+// The bulk works on 64-character blocks in two steps, shaped so that compilers vectorise
+// them with the baseline instruction set and no intrinsics (g++ -O2 does; clang 14
+// vectorises encode only): a per-character step that maps each byte on its own with
+// compares and masks, and a bit-moving step that regroups 6-bit and 8-bit fields inside
+// 64-bit words (SWAR). The rest goes eight characters at a time through one 64-bit word,
+// the per-character step done with carries inside the word, and the last partial word is
+// loaded and stored in pieces chosen by its length. The tail holds data only in
+// registers, so there is no buffer to wipe. Only lengths (and so the padding, which the
+// decoded length reveals anyway) steer control flow.
 #include "checkpw/base64.h"
 
 #include <sodium.h>
@@ -21,22 +21,81 @@ namespace checkpw {
 namespace {
 
 using u8 = unsigned char;
+using u16 = std::uint16_t;
+using u32 = std::uint32_t;
 using u64 = std::uint64_t;
 
 constexpr std::size_t kBlockBytes = 48;  // one block: 48 bytes <-> 64 characters
 constexpr std::size_t kBlockChars = 64;
-constexpr std::size_t kSlack = 2;  // the 8-byte loads and stores touch 2 bytes past a block
 
-inline u64 load_le64(const u8* p) noexcept {
-  u64 v;
+inline u16 byteswap(u16 v) noexcept {
+  return __builtin_bswap16(v);
+}
+inline u32 byteswap(u32 v) noexcept {
+  return __builtin_bswap32(v);
+}
+inline u64 byteswap(u64 v) noexcept {
+  return __builtin_bswap64(v);
+}
+
+// Words are big-endian: the first byte or character is the most significant, so the
+// 6-bit groups of RFC 4648 (most significant bit first) are contiguous bit fields.
+template <typename T>
+inline T load_be(const u8* p) noexcept {
+  T v;
   std::memcpy(&v, p, sizeof v);
-  if constexpr (std::endian::native == std::endian::big) v = __builtin_bswap64(v);
+  if constexpr (std::endian::native == std::endian::little) v = byteswap(v);
   return v;
 }
 
-inline void store_le64(u8* p, u64 v) noexcept {
-  if constexpr (std::endian::native == std::endian::big) v = __builtin_bswap64(v);
+template <typename T>
+inline void store_be(u8* p, T v) noexcept {
+  if constexpr (std::endian::native == std::endian::little) v = byteswap(v);
   std::memcpy(p, &v, sizeof v);
+}
+
+inline void store_le(u8* p, u64 v) noexcept {
+  if constexpr (std::endian::native == std::endian::big) v = byteswap(v);
+  std::memcpy(p, &v, sizeof v);
+}
+
+inline u64 load_le(const u8* p) noexcept {
+  u64 v;
+  std::memcpy(&v, p, sizeof v);
+  if constexpr (std::endian::native == std::endian::big) v = byteswap(v);
+  return v;
+}
+
+// The first k < 8 bytes at p in the top of a word, the rest zero. Branches on k only.
+inline u64 load_be_partial(const u8* p, std::size_t k) noexcept {
+  u64 v = 0;
+  std::size_t at = 0;
+  if (k & 4) {
+    v = u64{load_be<u32>(p)} << 32;
+    at = 4;
+  }
+  if (k & 2) {
+    v |= u64{load_be<u16>(p + at)} << (48 - 8 * at);
+    at += 2;
+  }
+  if (k & 1) v |= u64{p[at]} << (56 - 8 * at);
+  return v;
+}
+
+// The top k <= 8 bytes of v to p. Branches on k only.
+inline void store_be_partial(u8* p, u64 v, std::size_t k) noexcept {
+  if (k == 8) return store_be(p, v);
+  if (k & 4) {
+    store_be(p, static_cast<u32>(v >> 32));
+    p += 4;
+    v <<= 32;
+  }
+  if (k & 2) {
+    store_be(p, static_cast<u16>(v >> 48));
+    p += 2;
+    v <<= 16;
+  }
+  if (k & 1) p[0] = static_cast<u8>(v >> 56);
 }
 
 // 0xff when lo <= c < lo + n, else 0. A compare yields a mask, never a jump; compilers
@@ -49,10 +108,10 @@ inline u8 mask_ge(u8 v, u8 k) noexcept {
   return static_cast<u8>(-static_cast<int>(v >= k));
 }
 
-// Six bytes (the low 48 bits of x, little-endian: first byte lowest) to eight 6-bit
-// values, one per byte of the result, first lowest. RFC 4648 section 4 takes the
-// groups most significant bit first.
-inline u64 split_6_to_8(u64 x) noexcept {
+// The blocks' versions of the two below, on little-endian words (first byte lowest): more
+// operations per word, but no byte swap, so compilers vectorise them two words at a time.
+// Six bytes (the low 48 bits of x) to eight 6-bit values, one per byte, first lowest.
+inline u64 split_6_to_8_le(u64 x) noexcept {
   // Bytes 3..5 move up one byte, so each 32-bit half holds one 3-byte group.
   x = (x & 0xffffffu) | ((x << 8) & 0xffffff00000000u);
   return ((x >> 2) & 0x0000003f0000003fu) |                                      // b0 >> 2
@@ -61,13 +120,30 @@ inline u64 split_6_to_8(u64 x) noexcept {
          ((x << 8) & 0x3f0000003f000000u);                                       // b2 & 63
 }
 
-// The inverse: eight 6-bit values (one per byte, first lowest) to six bytes in the low
-// 48 bits, first lowest.
-inline u64 join_8_to_6(u64 x) noexcept {
+// Eight 6-bit values (one per byte, first lowest) to six bytes in the low 48 bits.
+inline u64 join_8_to_6_le(u64 x) noexcept {
   x = ((x & 0x0000003f0000003fu) << 2) | ((x >> 12) & 0x0000000300000003u) |  // v0:6 v1:2
       ((x & 0x00000f0000000f00u) << 4) | ((x >> 10) & 0x00000f0000000f00u) |  // v1:4 v2:4
       ((x & 0x0003000000030000u) << 6) | ((x >> 8) & 0x003f0000003f0000u);    // v2:2 v3:6
   return (x & 0xffffffu) | ((x >> 8) & 0xffffff000000u);
+}
+
+// Six bytes (a 48-bit big-endian number, the low 48 bits of x) to eight 6-bit values,
+// one per byte, first in the top byte. Each step halves the fields and doubles their
+// spacing: two 24-bit groups in 32-bit lanes, four 12-bit ones in 16-bit lanes, eight
+// 6-bit ones in bytes.
+inline u64 split_6_to_8(u64 x) noexcept {
+  x = (x & 0x0000000000ffffffu) | ((x << 8) & 0x00ffffff00000000u);
+  x = (x & 0x00000fff00000fffu) | ((x << 4) & 0x0fff00000fff0000u);
+  return (x & 0x003f003f003f003fu) | ((x << 2) & 0x3f003f003f003f00u);
+}
+
+// The inverse: eight 6-bit values (one per byte, first in the top byte) to six bytes,
+// a 48-bit big-endian number.
+inline u64 join_8_to_6(u64 x) noexcept {
+  x = (x & 0x003f003f003f003fu) | ((x >> 2) & 0x0fc00fc00fc00fc0u);
+  x = (x & 0x00000fff00000fffu) | ((x >> 4) & 0x00fff00000fff000u);
+  return (x & 0x0000000000ffffffu) | ((x >> 8) & 0x0000ffffff000000u);
 }
 
 // The tail works on one 64-bit word of up to eight bytes or characters at a time (SWAR),
@@ -106,74 +182,31 @@ inline u64 swar_decode_chars(u64 x, u64* bad) noexcept {
   return y + 19 * ge43 - 3 * ge47 - 12 * ge48 - 69 * ge65 - 6 * ge97;
 }
 
-// The first k < 8 bytes at p, first lowest, the rest zero. Branches on k only.
-inline u64 load_le_partial(const u8* p, std::size_t k) noexcept {
-  u64 v = 0;
-  std::size_t at = 0;
-  if (k & 4) {
-    std::uint32_t w;
-    std::memcpy(&w, p, 4);
-    if constexpr (std::endian::native == std::endian::big) w = __builtin_bswap32(w);
-    v = w;
-    at = 4;
-  }
-  if (k & 2) {
-    v |= (u64{p[at]} | u64{p[at + 1]} << 8) << (8 * at);
-    at += 2;
-  }
-  if (k & 1) v |= u64{p[at]} << (8 * at);
-  return v;
-}
-
-// The low k <= 8 bytes of v to p, first lowest. Branches on k only.
-inline void store_le_partial(u8* p, u64 v, std::size_t k) noexcept {
-  if (k == 8) return store_le64(p, v);
-  if (k & 4) {
-    auto w = static_cast<std::uint32_t>(v);
-    if constexpr (std::endian::native == std::endian::big) w = __builtin_bswap32(w);
-    std::memcpy(p, &w, 4);
-    p += 4;
-    v >>= 32;
-  }
-  if (k & 2) {
-    auto w = static_cast<std::uint16_t>(v);
-    if constexpr (std::endian::native == std::endian::big) w = __builtin_bswap16(w);
-    std::memcpy(p, &w, 2);
-    p += 2;
-    v >>= 16;
-  }
-  if (k & 1) p[0] = static_cast<u8>(v);
-}
-
-// kChars / 4 * 3 bytes from in (which must have kSlack more readable bytes) to kChars
-// characters. Big blocks carry the bulk; 16-character ones keep the tail short.
-template <std::size_t kChars>
-inline void encode_block(char* out, const u8* in) noexcept {
-  static_assert(kChars % 16 == 0 && kChars <= kBlockChars);
-  u64 w[kChars / 8];
-  for (std::size_t j = 0; j < kChars / 8; ++j) w[j] = split_6_to_8(load_le64(in + 6 * j));
-  u8 v[kChars];
-  std::memcpy(v, w, kChars);
-  u8 c[kChars];
-  for (std::size_t i = 0; i < kChars; ++i) {
+// 48 bytes to 64 characters, reading and writing nothing outside them.
+inline void encode_block(u8* out, const u8* in) noexcept {
+  u8 v[kBlockChars];
+  for (std::size_t j = 0; j < 7; ++j)
+    store_be(v + 8 * j, split_6_to_8(load_be<u64>(in + 6 * j) >> 16));
+  // The last six bytes are the low ones of the word that ends the block.
+  store_be(v + 56, split_6_to_8(load_be<u64>(in + 40) & 0xffffffffffffu));
+  u8 c[kBlockChars];
+  for (std::size_t i = 0; i < kBlockChars; ++i) {
     // 'A' + v, then the offset of each later range of the alphabet: 'a' - 26 - 'A' = 6,
     // '0' - 52 - ('a' - 26) = -75, '+' - 62 - ('0' - 52) = -15, '/' - '+' - 1 = 3.
     c[i] = static_cast<u8>(v[i] + 'A' + (mask_ge(v[i], 26) & 6) - (mask_ge(v[i], 52) & 75) -
                            (mask_ge(v[i], 62) & 15) + (mask_ge(v[i], 63) & 3));
   }
-  std::memcpy(out, c, kChars);
+  std::memcpy(out, c, kBlockChars);
 }
 
-// kChars characters to kChars / 4 * 3 bytes; writes kSlack bytes more. Returns 0xff when
-// any character is outside the alphabet, else 0.
-template <std::size_t kChars>
+// 64 characters to 48 bytes, writing nothing outside them. Returns 0xff when any
+// character is outside the alphabet, else 0.
 inline u8 decode_block(u8* out, const u8* in) noexcept {
-  static_assert(kChars % 16 == 0 && kChars <= kBlockChars);
-  u8 c[kChars];
-  std::memcpy(c, in, kChars);
-  u8 v[kChars];
+  u8 c[kBlockChars];
+  std::memcpy(c, in, kBlockChars);
+  u8 v[kBlockChars];
   u8 bad = 0;
-  for (std::size_t i = 0; i < kChars; ++i) {
+  for (std::size_t i = 0; i < kBlockChars; ++i) {
     const u8 ch = c[i];
     const u8 upper = mask_in(ch, 'A', 26);
     const u8 lower = mask_in(ch, 'a', 26);
@@ -184,19 +217,26 @@ inline u8 decode_block(u8* out, const u8* in) noexcept {
     v[i] = static_cast<u8>((upper & (ch - 'A')) | (lower & (ch - 'a' + 26)) |
                            (digit & (ch - '0' + 52)) | (plus & 62) | (slash & 63));
   }
-  u64 w[kChars / 8];
-  std::memcpy(w, v, kChars);
-  for (std::size_t j = 0; j < kChars / 8; ++j) w[j] = join_8_to_6(w[j]);
-  for (std::size_t j = 0; j < kChars / 8; ++j) store_le64(out + 6 * j, w[j]);
+  // Each word's 8-byte store runs 2 bytes into the next word's six, which overwrites them;
+  // the last word also carries the 2 bytes before it, so nothing lands past the block.
+  u64 w[kBlockChars / 8];
+  std::memcpy(w, v, kBlockChars);
+  for (std::size_t j = 0; j < kBlockChars / 8; ++j) w[j] = join_8_to_6_le(w[j]);
+  for (std::size_t j = 0; j < 7; ++j) store_le(out + 6 * j, w[j]);
+  store_le(out + 40, w[6] >> 32 | w[7] << 16);
   return bad;
+}
+
+inline std::size_t encoded_size(std::size_t n) noexcept {
+  const std::size_t groups = n / 3 + (n % 3 != 0);
+  if (groups > SIZE_MAX / 4) return 0;
+  return groups * 4;
 }
 
 }  // namespace
 
 std::size_t base64_encoded_size(std::size_t n) noexcept {
-  const std::size_t groups = n / 3 + (n % 3 != 0);
-  if (groups > SIZE_MAX / 4) return 0;
-  return groups * 4;
+  return encoded_size(n);
 }
 
 std::size_t base64_decoded_max(std::size_t n) noexcept {
@@ -204,38 +244,32 @@ std::size_t base64_decoded_max(std::size_t n) noexcept {
 }
 
 std::size_t base64_encode(std::span<char> out, std::span<const unsigned char> in) noexcept {
-  const std::size_t need = base64_encoded_size(in.size());
+  const std::size_t need = encoded_size(in.size());
   if (need == 0 || out.size() < need) return 0;
   const u8* p = in.data();
-  char* o = out.data();
+  u8* o = reinterpret_cast<u8*>(out.data());
   std::size_t n = in.size();
-  constexpr std::size_t kSmall = 16;  // characters in a tail block
-  for (; n >= kBlockBytes + kSlack; n -= kBlockBytes, p += kBlockBytes, o += kBlockChars)
-    encode_block<kBlockChars>(o, p);
-  for (; n >= kSmall / 4 * 3 + kSlack; n -= kSmall / 4 * 3, p += kSmall / 4 * 3, o += kSmall)
-    encode_block<kSmall>(o, p);
+  for (; n >= kBlockBytes; n -= kBlockBytes, p += kBlockBytes, o += kBlockChars) encode_block(o, p);
   // Then six bytes to eight characters in one word, while a whole word can be loaded.
-  for (; n >= 8; n -= 6, p += 6, o += 8) {
-    store_le64(reinterpret_cast<u8*>(o), swar_encode_chars(split_6_to_8(load_le64(p))));
-  }
+  for (; n >= 8; n -= 6, p += 6, o += 8)
+    store_be(o, swar_encode_chars(split_6_to_8(load_be<u64>(p) >> 16)));
   // The rest (0 to 7 bytes) in one partial load: at most one more six, then the last group.
-  u64 x = load_le_partial(p, n);
+  u64 x = load_be_partial(p, n);
   if (n >= 6) {
-    store_le64(reinterpret_cast<u8*>(o), swar_encode_chars(split_6_to_8(x)));
-    x >>= 48;
+    store_be(o, swar_encode_chars(split_6_to_8(x >> 16)));
+    x <<= 48;
     n -= 6;
     o += 8;
   }
   if (n != 0) {
     const std::size_t chars = n > 3 ? 8 : 4;
-    u64 c = swar_encode_chars(split_6_to_8(x));
+    u64 c = swar_encode_chars(split_6_to_8(x >> 16));
     // RFC 4648 section 4: one '=' per missing byte of the last group.
     if (n % 3 != 0) {
-      const u64 pad = n % 3 == 1 ? 0xffffu : 0xffu;
-      const unsigned shift = 8 * static_cast<unsigned>(chars) - (n % 3 == 1 ? 16 : 8);
-      c = (c & ~(pad << shift)) | (('=' * kOnes) & (pad << shift));
+      const u64 pad = u64{n % 3 == 1 ? 0xffffu : 0xffu} << (64 - 8 * chars);
+      c = (c & ~pad) | ('=' * kOnes & pad);
     }
-    store_le_partial(reinterpret_cast<u8*>(o), c, chars);
+    store_be_partial(o, c, chars);
   }
   return need;
 }
@@ -256,35 +290,27 @@ bool base64_decode(std::span<unsigned char> out, std::span<const char> in,
   u8 bad = 0;
   u8* o = out.data();
   std::size_t i = 0;
-  constexpr std::size_t kSmall = 16;  // characters in a tail block
-  // A block writes 2 bytes past its end; the full quad required after it covers them.
-  const std::size_t full = pad == 0 ? n : n - 4;
-  for (; i + kBlockChars + 4 <= full; i += kBlockChars, o += kBlockBytes)
-    bad |= decode_block<kBlockChars>(o, s + i);
-  for (; i + kSmall + 4 <= full; i += kSmall, o += kSmall / 4 * 3)
-    bad |= decode_block<kSmall>(o, s + i);
-  // Then eight characters to six bytes in one word, up to the last word.
+  const std::size_t full = pad == 0 ? n : n - 4;  // characters before the padded quad
+  for (; i + kBlockChars <= full; i += kBlockChars, o += kBlockBytes) bad |= decode_block(o, s + i);
+  // Then eight characters to six bytes in one word.
   u64 bad_tail = 0;
-  for (; i + 8 < n; i += 8, o += 6) {
-    const u64 w = join_8_to_6(swar_decode_chars(load_le64(s + i), &bad_tail));
-    store_le_partial(o, w, 6);
-  }
-  // The last 4 or 8 characters; 'A' (value 0) stands in for a missing half and for the
-  // padding, so a '=' anywhere else stays and is rejected.
-  {
+  for (; i + 8 <= full; i += 8, o += 6)
+    store_be_partial(o, join_8_to_6(swar_decode_chars(load_be<u64>(s + i), &bad_tail)) << 16, 6);
+  // The last quad or two; 'A' (value 0) stands in for a missing half and for the padding,
+  // so a '=' anywhere else stays and is rejected.
+  if (i != n) {
     const std::size_t rest = n - i;
-    u64 x = rest == 8 ? load_le64(s + i) : load_le_partial(s + i, 4) | ('A' * kOnes << 32);
+    u64 x = rest == 8 ? load_be<u64>(s + i) : u64{load_be<u32>(s + i)} << 32 | 'A' * 0x01010101u;
     if (pad != 0) {
-      const u64 mask = pad == 1 ? 0xffu : 0xffffu;
-      const unsigned shift = 8 * static_cast<unsigned>(rest - pad);
-      x = (x & ~(mask << shift)) | (('A' * kOnes) & (mask << shift));
+      const u64 mask = u64{pad == 1 ? 0xffu : 0xffffu} << (64 - 8 * rest);
+      x = (x & ~mask) | ('A' * kOnes & mask);
     }
-    const u64 w = join_8_to_6(swar_decode_chars(x, &bad_tail));
+    const u64 w = join_8_to_6(swar_decode_chars(x, &bad_tail)) << 16;
     const std::size_t produced = rest / 4 * 3 - pad;
     // RFC 4648 section 3.5: the bits the padding leaves over must be zero. They land in
     // the byte after the last one produced (the one after that is all padding).
-    if (pad != 0) bad_tail |= (w >> (8 * produced)) & 0xffu;
-    store_le_partial(o, w, produced);
+    if (pad != 0) bad_tail |= (w >> (56 - 8 * produced)) & 0xffu;
+    store_be_partial(o, w, produced);
   }
   bad |= static_cast<u8>(-static_cast<int>(bad_tail != 0));  // a setcc, not a jump
   if (bad != 0) {
