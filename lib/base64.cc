@@ -59,13 +59,6 @@ inline void store_le(u8* p, u64 v) noexcept {
   std::memcpy(p, &v, sizeof v);
 }
 
-inline u64 load_le(const u8* p) noexcept {
-  u64 v;
-  std::memcpy(&v, p, sizeof v);
-  if constexpr (std::endian::native == std::endian::big) v = byteswap(v);
-  return v;
-}
-
 // The first k < 8 bytes at p in the top of a word, the rest zero. Branches on k only.
 inline u64 load_be_partial(const u8* p, std::size_t k) noexcept {
   u64 v = 0;
@@ -98,28 +91,20 @@ inline void store_be_partial(u8* p, u64 v, std::size_t k) noexcept {
   if (k & 1) p[0] = static_cast<u8>(v >> 56);
 }
 
-// 0xff when lo <= c < lo + n, else 0. A compare yields a mask, never a jump; compilers
-// vectorise it as a byte compare.
-inline u8 mask_in(u8 c, u8 lo, u8 n) noexcept {
-  return static_cast<u8>(-static_cast<int>(static_cast<u8>(c - lo) < n));
+// 0xff when v >= k, else 0. A compare yields a mask, never a jump; compilers vectorise
+// it as a byte compare.
+inline u8 mask_ge_s(signed char v, signed char k) noexcept {
+  return static_cast<u8>(-static_cast<int>(v >= k));
 }
 
 inline u8 mask_ge(u8 v, u8 k) noexcept {
   return static_cast<u8>(-static_cast<int>(v >= k));
 }
 
-// The blocks' versions of the two below, on little-endian words (first byte lowest): more
-// operations per word, but no byte swap, so compilers vectorise them two words at a time.
-// Six bytes (the low 48 bits of x) to eight 6-bit values, one per byte, first lowest.
-inline u64 split_6_to_8_le(u64 x) noexcept {
-  // Bytes 3..5 move up one byte, so each 32-bit half holds one 3-byte group.
-  x = (x & 0xffffffu) | ((x << 8) & 0xffffff00000000u);
-  return ((x >> 2) & 0x0000003f0000003fu) |                                      // b0 >> 2
-         ((x & 0x0000000300000003u) << 12) | ((x >> 4) & 0x00000f0000000f00u) |  // b0:2 b1:4
-         ((x & 0x00000f0000000f00u) << 10) | ((x >> 6) & 0x0003000000030000u) |  // b1:4 b2:2
-         ((x << 8) & 0x3f0000003f000000u);                                       // b2 & 63
-}
-
+// The decoding blocks' version of join_8_to_6 below, on little-endian words (first byte
+// lowest): more operations per word, but no byte swap, so g++ vectorises it two words at
+// a time. (The encoding blocks' split loads at a 6-byte stride and stays scalar, where
+// the big-endian version is the cheaper one.)
 // Eight 6-bit values (one per byte, first lowest) to six bytes in the low 48 bits.
 inline u64 join_8_to_6_le(u64 x) noexcept {
   x = ((x & 0x0000003f0000003fu) << 2) | ((x >> 12) & 0x0000000300000003u) |  // v0:6 v1:2
@@ -168,62 +153,73 @@ inline u64 swar_encode_chars(u64 v) noexcept {
 // Eight characters to their 6-bit values; *bad gets a non-zero bit for any character
 // outside the alphabet. Bytes of a bad word may take any value (the caller rejects it).
 inline u64 swar_decode_chars(u64 x, u64* bad) noexcept {
-  const u64 high = (x & kHigh) >> 7;
   const u64 y = x & ~kHigh;
-  const u64 ge43 = swar_ge(y, '+'), ge44 = swar_ge(y, '+' + 1);
-  const u64 ge47 = swar_ge(y, '/'), ge48 = swar_ge(y, '0'), ge58 = swar_ge(y, '9' + 1);
-  const u64 ge65 = swar_ge(y, 'A'), ge91 = swar_ge(y, 'Z' + 1);
-  const u64 ge97 = swar_ge(y, 'a'), ge123 = swar_ge(y, 'z' + 1);
-  // Each range is a step up and a step down: a byte inside one gets 1, any other 0.
-  const u64 valid = (ge43 ^ ge44) | (ge47 ^ ge48) | (ge48 ^ ge58) | (ge65 ^ ge91) | (ge97 ^ ge123);
-  *bad |= (valid & ~high) ^ kOnes;
+  // 0x80 in each byte of y at least k: as swar_ge, without the shift.
+  const auto ge = [y](unsigned k) { return (y + (128 - k) * kOnes) & kHigh; };
+  const u64 ge43 = ge('+'), ge47 = ge('/'), ge48 = ge('0'), ge65 = ge('A'), ge97 = ge('a');
+  // Each range is a step up and a step down: a byte inside one gets 0x80, any other 0.
+  // '/' and the digits are one range, 47..57; bytes from 128 up are outside them all.
+  const u64 valid =
+      (ge43 ^ ge('+' + 1)) | (ge47 ^ ge('9' + 1)) | (ge65 ^ ge('Z' + 1)) | (ge97 ^ ge('z' + 1));
+  *bad |= (valid & ~x) ^ kHigh;
   // The offset steps only where a range starts: '+' + 19 = 62, '/' + 16 = 63, '0' + 4 = 52,
   // 'A' - 65 = 0, 'a' - 71 = 26.
-  return y + 19 * ge43 - 3 * ge47 - 12 * ge48 - 69 * ge65 - 6 * ge97;
+  return y + 19 * (ge43 >> 7) - 3 * (ge47 >> 7) - 12 * (ge48 >> 7) - 69 * (ge65 >> 7) -
+         6 * (ge97 >> 7);
 }
 
-// 48 bytes to 64 characters, reading and writing nothing outside them.
+// kChars / 4 * 3 bytes to kChars characters, reading and writing nothing outside them.
+// Only 64-character blocks pay: at 16 the two 8-byte stores that feed one 16-byte load
+// cost more than two words done whole in registers (the SWAR tail).
+template <std::size_t kChars>
 inline void encode_block(u8* out, const u8* in) noexcept {
-  u8 v[kBlockChars];
-  for (std::size_t j = 0; j < 7; ++j)
+  static_assert(kChars % 16 == 0 && kChars <= kBlockChars);
+  constexpr std::size_t kWords = kChars / 8;
+  u8 v[kChars];
+  for (std::size_t j = 0; j + 1 < kWords; ++j)
     store_be(v + 8 * j, split_6_to_8(load_be<u64>(in + 6 * j) >> 16));
   // The last six bytes are the low ones of the word that ends the block.
-  store_be(v + 56, split_6_to_8(load_be<u64>(in + 40) & 0xffffffffffffu));
-  u8 c[kBlockChars];
-  for (std::size_t i = 0; i < kBlockChars; ++i) {
+  store_be(v + kChars - 8, split_6_to_8(load_be<u64>(in + 6 * kWords - 8) & 0xffffffffffffu));
+  u8 c[kChars];
+  for (std::size_t i = 0; i < kChars; ++i) {
     // 'A' + v, then the offset of each later range of the alphabet: 'a' - 26 - 'A' = 6,
     // '0' - 52 - ('a' - 26) = -75, '+' - 62 - ('0' - 52) = -15, '/' - '+' - 1 = 3.
     c[i] = static_cast<u8>(v[i] + 'A' + (mask_ge(v[i], 26) & 6) - (mask_ge(v[i], 52) & 75) -
                            (mask_ge(v[i], 62) & 15) + (mask_ge(v[i], 63) & 3));
   }
-  std::memcpy(out, c, kBlockChars);
+  std::memcpy(out, c, kChars);
 }
 
-// 64 characters to 48 bytes, writing nothing outside them. Returns 0xff when any
-// character is outside the alphabet, else 0.
+// kChars characters to kChars / 4 * 3 bytes, writing nothing outside them. Returns 0xff
+// when any character is outside the alphabet, else 0. 64-character blocks carry the
+// bulk; 16-character ones shorten the tail.
+template <std::size_t kChars>
 inline u8 decode_block(u8* out, const u8* in) noexcept {
-  u8 c[kBlockChars];
-  std::memcpy(c, in, kBlockChars);
-  u8 v[kBlockChars];
+  static_assert(kChars % 16 == 0 && kChars <= kBlockChars);
+  u8 c[kChars];
+  std::memcpy(c, in, kChars);
+  u8 v[kChars];
   u8 bad = 0;
-  for (std::size_t i = 0; i < kBlockChars; ++i) {
-    const u8 ch = c[i];
-    const u8 upper = mask_in(ch, 'A', 26);
-    const u8 lower = mask_in(ch, 'a', 26);
-    const u8 digit = mask_in(ch, '0', 10);
-    const u8 plus = mask_in(ch, '+', 1);
-    const u8 slash = mask_in(ch, '/', 1);
-    bad |= static_cast<u8>(~(upper | lower | digit | plus | slash));
-    v[i] = static_cast<u8>((upper & (ch - 'A')) | (lower & (ch - 'a' + 26)) |
-                           (digit & (ch - '0' + 52)) | (plus & 62) | (slash & 63));
+  for (std::size_t i = 0; i < kChars; ++i) {
+    // Signed, so every byte from 128 up is below each bound and outside the alphabet.
+    const auto ch = static_cast<signed char>(c[i]);
+    const u8 ge43 = mask_ge_s(ch, '+'), ge44 = mask_ge_s(ch, '+' + 1);
+    const u8 ge47 = mask_ge_s(ch, '/'), ge48 = mask_ge_s(ch, '0'), ge58 = mask_ge_s(ch, '9' + 1);
+    const u8 ge65 = mask_ge_s(ch, 'A'), ge91 = mask_ge_s(ch, 'Z' + 1);
+    const u8 ge97 = mask_ge_s(ch, 'a'), ge123 = mask_ge_s(ch, 'z' + 1);
+    // '/' and the digits are one range, 47..57.
+    bad |= static_cast<u8>(~((ge43 & ~ge44) | (ge47 & ~ge58) | (ge65 & ~ge91) | (ge97 & ~ge123)));
+    // The offset steps only where a range starts: '+' + 19 = 62, '/' + 16 = 63, '0' + 4 = 52,
+    // 'A' - 65 = 0, 'a' - 71 = 26.
+    v[i] =
+        static_cast<u8>(c[i] + (ge43 & 19) - (ge47 & 3) - (ge48 & 12) - (ge65 & 69) - (ge97 & 6));
   }
-  // Each word's 8-byte store runs 2 bytes into the next word's six, which overwrites them;
-  // the last word also carries the 2 bytes before it, so nothing lands past the block.
-  u64 w[kBlockChars / 8];
-  std::memcpy(w, v, kBlockChars);
-  for (std::size_t j = 0; j < kBlockChars / 8; ++j) w[j] = join_8_to_6_le(w[j]);
-  for (std::size_t j = 0; j < 7; ++j) store_le(out + 6 * j, w[j]);
-  store_le(out + 40, w[6] >> 32 | w[7] << 16);
+  constexpr std::size_t kWords = kChars / 8;
+  u64 w[kWords];
+  std::memcpy(w, v, kChars);
+  for (std::size_t j = 0; j < kWords; ++j) w[j] = join_8_to_6_le(w[j]);
+  for (std::size_t j = 0; j + 1 < kWords; ++j) store_le(out + 6 * j, w[j]);
+  store_le(out + 6 * kWords - 8, w[kWords - 2] >> 32 | w[kWords - 1] << 16);
   return bad;
 }
 
@@ -249,7 +245,8 @@ std::size_t base64_encode(std::span<char> out, std::span<const unsigned char> in
   const u8* p = in.data();
   u8* o = reinterpret_cast<u8*>(out.data());
   std::size_t n = in.size();
-  for (; n >= kBlockBytes; n -= kBlockBytes, p += kBlockBytes, o += kBlockChars) encode_block(o, p);
+  for (; n >= kBlockBytes; n -= kBlockBytes, p += kBlockBytes, o += kBlockChars)
+    encode_block<kBlockChars>(o, p);
   // Then six bytes to eight characters in one word, while a whole word can be loaded.
   for (; n >= 8; n -= 6, p += 6, o += 8)
     store_be(o, swar_encode_chars(split_6_to_8(load_be<u64>(p) >> 16)));
@@ -291,7 +288,9 @@ bool base64_decode(std::span<unsigned char> out, std::span<const char> in,
   u8* o = out.data();
   std::size_t i = 0;
   const std::size_t full = pad == 0 ? n : n - 4;  // characters before the padded quad
-  for (; i + kBlockChars <= full; i += kBlockChars, o += kBlockBytes) bad |= decode_block(o, s + i);
+  for (; i + kBlockChars <= full; i += kBlockChars, o += kBlockBytes)
+    bad |= decode_block<kBlockChars>(o, s + i);
+  for (; i + 16 <= full; i += 16, o += 12) bad |= decode_block<16>(o, s + i);
   // Then eight characters to six bytes in one word.
   u64 bad_tail = 0;
   for (; i + 8 <= full; i += 8, o += 6)
