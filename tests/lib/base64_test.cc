@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <random>
 #include <sstream>
 
@@ -136,8 +137,9 @@ TEST(Base64, DifferentialAgainstOpenSsl10000RandomInputs) {
   }
 }
 
-// The bulk runs in 64- and 16-character blocks and the rest through a buffer, so every
-// length up to a few blocks crosses each boundary: encode against OpenSSL, decode back.
+// The bulk runs in 64-character blocks (and 16 when decoding) and the rest in 8-character
+// words and a partial last word, so every length up to a few blocks crosses each boundary: encode
+// against OpenSSL, decode back.
 TEST(Base64, RoundTripsAtEveryLengthTo200) {
   std::mt19937_64 rng(200);
   for (std::size_t n = 0; n <= 200; ++n) {
@@ -157,7 +159,7 @@ TEST(Base64, RoundTripsAtEveryLengthTo200) {
 
 // One bad character at every position of every encoded length to 200 (and every class of
 // bad character at every position of one long input) must be caught, whichever path
-// (whole block, small block, buffered rest, padded last quad) holds it.
+// (whole block, small block, word, padded last word) holds it.
 TEST(Base64, RejectsAnInvalidCharacterAtEveryPosition) {
   const std::string bad_chars = std::string("=-_ .:@[`{\x7f\x80\xff\n", 15) + '\0';
   for (std::size_t n = 1; n <= 150; ++n) {
@@ -219,6 +221,28 @@ TEST(Base64, DecodesIntoExactSizeAndRejectsOneLessAtEveryLength) {
     std::string out(base64_encoded_size(n) - 1, 'x');
     ASSERT_EQ(base64_encode(out, in), 0u);
     ASSERT_EQ(out, std::string(base64_encoded_size(n) - 1, 'x'));
+  }
+}
+
+// The blocks and the partial last word write exactly the output's bytes: the guard bytes
+// after it stay as they were, at every length.
+TEST(Base64, WritesNothingPastTheOutputAtEveryLength) {
+  std::mt19937_64 rng(4648);
+  for (std::size_t n = 0; n <= 200; ++n) {
+    Bytes in(n);
+    for (auto& b : in) b = static_cast<unsigned char>(rng());
+    const std::size_t chars = base64_encoded_size(n);
+    std::string coded(chars + 8, '#');
+    ASSERT_EQ(base64_encode(std::span<char>(coded).first(chars), in), chars);
+    ASSERT_EQ(coded.substr(chars), std::string(8, '#')) << "length " << n;
+    coded.resize(chars);
+    Bytes out(n + 8, 0xee);
+    std::size_t len = 0;
+    ASSERT_TRUE(base64_decode(std::span<unsigned char>(out).first(n), coded, &len));
+    ASSERT_EQ(len, n);
+    ASSERT_TRUE(std::equal(in.begin(), in.end(), out.begin())) << "length " << n;
+    ASSERT_EQ(Bytes(out.begin() + static_cast<std::ptrdiff_t>(n), out.end()), Bytes(8, 0xee))
+        << "length " << n;
   }
 }
 
