@@ -333,11 +333,7 @@ TEST_F(Checkpassword, DatabaseUnreadableIsTempFail) {
   o.env.push_back("CHECKPW_DB=" + db_);
   o.as = test::kNobody;
   if (geteuid() != 0) GTEST_SKIP() << "needs root to run as another user";
-  // The binary itself must be reachable by that user: copy it next to the database.
-  const std::string copy = dir_.file("checkpw-copy");
-  test::write_file(copy, test::read_file(kCheckpw));
-  ASSERT_EQ(chmod(copy.c_str(), 0755), 0);
-  o.argv[0] = copy;
+  o.argv[0] = test::reachable_copy(dir_, kCheckpw);
   const RunResult r = test::run(o);
   EXPECT_EQ(r.exit_code, 111) << r.err;
   EXPECT_FALSE(ran(r));

@@ -41,11 +41,8 @@ class GroupReader : public testing::Test {
     tool({"config", "failure_delay_ms", "0"});
     tool({"add", "alice", "--password-stdin"}, "alice-pw\n");
     // The programs are copied where the unprivileged caller can reach them.
-    for (const char* name : {"checkpw", "cram-md5-checkpw"}) {
-      const std::string copy = dir_.file(name);
-      test::write_file(copy, test::read_file(kBin + name));
-      ASSERT_EQ(chmod(copy.c_str(), 0755), 0);
-    }
+    for (const char* name : {"checkpw", "cram-md5-checkpw"})
+      test::reachable_copy(dir_, kBin + name);
   }
 
   void TearDown() override {

@@ -63,6 +63,13 @@ std::string read_file(const std::string& path) {
   return ss.str();
 }
 
+std::string reachable_copy(const TempDir& dir, const std::string& path) {
+  const std::string copy = dir.file(std::filesystem::path(path).filename().string());
+  std::filesystem::copy_file(path, copy, std::filesystem::copy_options::overwrite_existing);
+  std::filesystem::permissions(copy, std::filesystem::perms(0755));
+  return copy;
+}
+
 void write_file(const std::string& path, std::string_view contents) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out.write(contents.data(), static_cast<std::streamsize>(contents.size()));

@@ -37,6 +37,11 @@ class TempDir {
 };
 
 std::string read_file(const std::string& path);
+
+// Copies the executable at `path` into `dir` (mode 0755) and returns the copy's path:
+// a test that runs a program as another user needs one that user can reach, and the
+// build directory may sit under a root-only directory (CI clones into mktemp -d).
+std::string reachable_copy(const TempDir& dir, const std::string& path);
 void write_file(const std::string& path, std::string_view contents);
 
 }  // namespace checkpw::test

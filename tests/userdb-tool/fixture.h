@@ -41,7 +41,8 @@ class ToolTest : public ::testing::Test {
   // userdb-tool --db DB ARGS..., with `in` on standard input.
   RunResult tool(const std::vector<std::string>& args, std::string_view in = "",
                  std::optional<Credentials> as = std::nullopt) {
-    std::vector<std::string> argv{kTool, "--db", db};
+    // Another user runs a copy in the test's directory: the build tree may be out of reach.
+    std::vector<std::string> argv{as ? reachable_copy(dir, kTool) : kTool, "--db", db};
     argv.insert(argv.end(), args.begin(), args.end());
     return run_admin(std::move(argv), in, {}, as);
   }
