@@ -1,6 +1,7 @@
 #include "checkpw/checkpassword.h"
 
 #include <sodium.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -22,6 +23,7 @@ namespace checkpw {
 namespace {
 
 constexpr int kRequestFd = 3;
+constexpr int kBookkeepingBusyMs = 200;
 
 // How we were called. Only an unprivileged (not AT_SECURE) process honours these.
 struct Mode {
@@ -217,6 +219,8 @@ void bookkeep(const std::string& db_path, Outcome& out) {
   if (out.book == Outcome::Book::kNone) return;
   Result<Userdb> db = Userdb::open_readwrite(db_path);  // fails at once when not writable
   if (!db) return;
+  // A busy writer must not hold up a login for the whole busy timeout over a counter.
+  sqlite3_busy_timeout(db->db().get(), kBookkeepingBusyMs);
   if (out.book == Outcome::Book::kFailure) {
     (void)db->record_failure(out.user);
     return;
@@ -227,6 +231,7 @@ void bookkeep(const std::string& db_path, Outcome& out) {
     std::memcpy(secret.data(), out.rehash_cram_secret.data(), secret.size());
     (void)db->update_password(out.user, out.rehash, out.rehash_cram ? &secret : nullptr);
     sodium_memzero(secret.data(), secret.size());
+    out.rehash_cram_secret.wipe();
   }
 }
 
@@ -333,6 +338,9 @@ Verdict checkpassword_run(Program program, int argc, char** argv) noexcept {
     log_decision(entry);
     if (out.verdict != Verdict::kAccept) return out.verdict;
 
+    // exec skips destructors: nothing secret may be left in our memory when it runs.
+    out.cram_hex.wipe();
+    out.rehash_cram_secret.wipe();
     execvp(argv[1], argv + 1);
     warn(prog, std::string("unable to run subprogram: ") + std::strerror(errno));
     return Verdict::kTempFail;

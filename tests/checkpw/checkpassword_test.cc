@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cctype>
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -547,6 +548,33 @@ TEST_F(Checkpassword, ClosedStandardDescriptorsAndFd4AreHandled) {
   EXPECT_NE(fd4.find("USER=alice\n"), std::string::npos) << fd4;
   EXPECT_NE(fd4.find("read=1\n"), std::string::npos) << "stdin is /dev/null: " << fd4;
   EXPECT_NE(fd4.find("stdout-open\n"), std::string::npos) << fd4;
+}
+
+}  // namespace
+}  // namespace checkpw
+
+namespace checkpw {
+namespace {
+
+// The decision reads past a writer (WAL); the best-effort bookkeeping after it gives up
+// quickly instead of holding the login for the 5 s busy timeout.
+TEST_F(Checkpassword, WriterMidTransactionDelaysNeitherVerdictNorLogin) {
+  sqlite3* h = nullptr;
+  ASSERT_EQ(sqlite3_open(db_.c_str(), &h), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(h, "BEGIN IMMEDIATE; UPDATE accounts SET total_failures = 7;", nullptr,
+                         nullptr, nullptr),
+            SQLITE_OK);
+  const auto start = std::chrono::steady_clock::now();
+  const RunResult ok = check(kCheckpw, checkpassword_request("alice", kAlicePassword));
+  const RunResult bad = check(kCheckpw, checkpassword_request("alice", "wrong-password"));
+  const auto took = std::chrono::steady_clock::now() - start;
+  sqlite3_exec(h, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(h);
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_EQ(bad.exit_code, 1) << bad.err;
+  EXPECT_LT(took, std::chrono::seconds(4)) << "bookkeeping waited out the busy timeout";
+  // The counters were skipped, not half-written.
+  EXPECT_EQ(column(db_, "SELECT failures FROM accounts WHERE name = 'alice'"), "0");
 }
 
 }  // namespace
