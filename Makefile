@@ -53,7 +53,7 @@ BENCH_SRCS := $(shell find bench -name '*.cc' 2>/dev/null)
 BENCH_OBJS := $(BENCH_SRCS:%.cc=$(BUILD)/%.o)
 BENCH_BIN  := $(BUILD)/bench/checkpw_bench
 
-.PHONY: all deps test bench demo install uninstall clean format format-check san
+.PHONY: all deps test bench demo install uninstall clean format format-check san fuzz
 .DEFAULT_GOAL := all
 
 all: $(LIB_A) $(LIB_SO) $(LIB_PC) $(PROG_BINS)
@@ -148,6 +148,23 @@ demo:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory all
 	@sh tests/demo.sh $(BUILD)
+
+# Coverage-guided fuzzing with libFuzzer (clang): each target in tests/fuzz runs for
+# FUZZ_SECONDS (default 60) with ASan and UBSan. Not part of `make test`.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.cc,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/*_fuzz.cc))
+$(BUILD)/fuzz/%: tests/fuzz/%.cc $(LIB_SRCS)
+	@mkdir -p $(@D)
+	$(call say,FUZZ,$@)
+	$(Q)clang++ -Ilib/include -DCHECKPW_DBPATH='"$(DBPATH)"' -std=c++20 -O1 -g \
+	  -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRCS) $(LIBS)
+fuzz: $(FUZZ_TARGETS)
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(BUILD)/fuzz/corpus-$${t##*/}; \
+	  echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
+	  $$t -max_total_time=$(FUZZ_SECONDS) -max_len=600 -print_final_stats=1 \
+	    $(BUILD)/fuzz/corpus-$${t##*/} || exit 1; \
+	done
 
 # Installs whatever Debian packages are missing. As root it runs apt-get; otherwise it
 # prints the exact command and fails with exit 2.
