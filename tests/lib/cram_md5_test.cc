@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <openssl/hmac.h>
 
+#include <algorithm>
+#include <cctype>
 #include <random>
 #include <sstream>
 
@@ -113,6 +115,62 @@ TEST(CramMd5, RejectsWrongResponses) {
       r = std::string(kRfcResponse);
       r[i] = bad;
       EXPECT_FALSE(verify(secret, kRfcChallenge, r)) << "char " << int(bad) << " at " << i;
+    }
+  }
+}
+
+// The short path (challenges under 56 bytes: one block each for the inner and outer
+// hash) and the long path meet at 56: every length from 0 to 130, both compressions'
+// dispatch as this CPU has it, and responses in both cases from OpenSSL.
+TEST(CramMd5, VerifyAgreesWithOpenSslAtEveryChallengeLength) {
+  std::mt19937_64 rng(56);
+  for (std::size_t n = 0; n <= 130; ++n) {
+    for (int round = 0; round < 20; ++round) {
+      Bytes password(rng() % 80), challenge(n);
+      for (auto& b : password) b = static_cast<unsigned char>(rng());
+      for (auto& b : challenge) b = static_cast<unsigned char>(rng());
+      std::array<unsigned char, kCramMd5SecretSize> secret;
+      cram_md5_secret(password, secret);
+      std::string response = openssl_hmac_hex(password, challenge);
+      ASSERT_TRUE(cram_md5_verify(secret, challenge, test::bytes_of(response))) << "length " << n;
+      for (auto& ch : response)
+        ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+      ASSERT_TRUE(cram_md5_verify(secret, challenge, test::bytes_of(response))) << "length " << n;
+      response[rng() % response.size()] ^= 1;  // '0'<->'1', 'A'<->'@', ...: always wrong
+      ASSERT_FALSE(cram_md5_verify(secret, challenge, test::bytes_of(response))) << "length " << n;
+    }
+  }
+}
+
+// md5_hmac_block, through each implementation, is HMAC-MD5 of a one-block message.
+TEST(HmacMd5, OneBlockTailThroughEachImplementation) {
+  std::mt19937_64 rng(2104 + 1);
+  for (Md5Impl impl : {Md5Impl::kPortable, Md5Impl::kAvx512}) {
+    for (int i = 0; i < 2000; ++i) {
+      Bytes key(rng() % 100), msg(rng() % 56);
+      for (auto& b : key) b = static_cast<unsigned char>(rng());
+      for (auto& b : msg) b = static_cast<unsigned char>(rng());
+      // The pad states, from the C ABI's documented layout: outer words, then inner.
+      std::array<unsigned char, kCramMd5SecretSize> secret;
+      cram_md5_secret(key, secret);
+      Md5State outer, inner, mac;
+      for (std::size_t w = 0; w < 8; ++w) {
+        std::uint32_t v = 0;
+        for (std::size_t b = 0; b < 4; ++b) v |= std::uint32_t{secret[4 * w + b]} << (8 * b);
+        (w < 4 ? outer : inner)[w % 4] = v;
+      }
+      unsigned char block[kMd5BlockSize] = {};
+      std::copy(msg.begin(), msg.end(), block);
+      block[msg.size()] = 0x80;
+      const std::uint64_t bits = (kMd5BlockSize + msg.size()) * 8;
+      for (std::size_t b = 0; b < 8; ++b)
+        block[56 + b] = static_cast<unsigned char>(bits >> (8 * b));
+      md5_hmac_block(impl, inner, outer, block, mac);
+      unsigned char d[kMd5DigestSize];
+      for (std::size_t b = 0; b < 16; ++b)
+        d[b] = static_cast<unsigned char>(mac[b / 4] >> (8 * (b % 4)));
+      ASSERT_EQ(test::to_hex(d, sizeof d), openssl_hmac_hex(key, msg))
+          << "impl " << static_cast<int>(impl) << " case " << i;
     }
   }
 }

@@ -20,9 +20,27 @@ using Md5State = std::array<std::uint32_t, 4>;
 
 inline constexpr Md5State kMd5Init = {0x67452301u, 0xefcdab89u, 0x98badcfeu, 0x10325476u};
 
+// The compression the library runs on this CPU, chosen once at first use: the portable
+// one, or the same rounds on AVX-512VL vector registers (x86-64 only), which shortens
+// each step's dependency chain. Both are constant-time: no branch or index on data.
+enum class Md5Impl { kPortable, kAvx512 };
+CHECKPW_API Md5Impl md5_impl() noexcept;
+
 // Runs the compression function over `blocks` whole 64-byte blocks.
 CHECKPW_API void md5_compress(Md5State& state, const unsigned char* data,
                               std::size_t blocks) noexcept;
+
+// The same with a named implementation, so tests can hold the two against each other;
+// kAvx512 on a CPU without it runs the portable one.
+void md5_compress_with(Md5Impl impl, Md5State& state, const unsigned char* data,
+                       std::size_t blocks) noexcept;
+
+// HMAC-MD5's last two compressions when the inner message ends in one block: `block`
+// (already padded) from the `inner` pad state, then the 16-byte inner digest from the
+// `outer` pad state. `out` is the HMAC as chaining words. The inner digest never
+// leaves registers.
+void md5_hmac_block(Md5Impl impl, const Md5State& inner, const Md5State& outer,
+                    const unsigned char* block, Md5State& out) noexcept;
 
 // Streaming MD5. May start from a saved chaining state (HMAC's precomputed pads).
 class CHECKPW_API Md5 {
