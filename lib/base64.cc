@@ -27,6 +27,7 @@ using u64 = std::uint64_t;
 
 constexpr std::size_t kBlockBytes = 48;  // one block: 48 bytes <-> 64 characters
 constexpr std::size_t kBlockChars = 64;
+constexpr std::size_t kMaxBlockChars = 112;  // the largest block, made for the end of the input
 
 inline u16 byteswap(u16 v) noexcept {
   return __builtin_bswap16(v);
@@ -52,6 +53,13 @@ template <typename T>
 inline void store_be(u8* p, T v) noexcept {
   if constexpr (std::endian::native == std::endian::little) v = byteswap(v);
   std::memcpy(p, &v, sizeof v);
+}
+
+inline u64 load_le(const u8* p) noexcept {
+  u64 v;
+  std::memcpy(&v, p, sizeof v);
+  if constexpr (std::endian::native == std::endian::big) v = byteswap(v);
+  return v;
 }
 
 inline void store_le(u8* p, u64 v) noexcept {
@@ -154,72 +162,72 @@ inline u64 swar_encode_chars(u64 v) noexcept {
 // outside the alphabet. Bytes of a bad word may take any value (the caller rejects it).
 inline u64 swar_decode_chars(u64 x, u64* bad) noexcept {
   const u64 y = x & ~kHigh;
-  // 0x80 in each byte of y at least k: as swar_ge, without the shift.
-  const auto ge = [y](unsigned k) { return (y + (128 - k) * kOnes) & kHigh; };
-  const u64 ge43 = ge('+'), ge47 = ge('/'), ge48 = ge('0'), ge65 = ge('A'), ge97 = ge('a');
+  // 0x80 in each byte of w at least k: as swar_ge, without the shift.
+  const auto ge = [](u64 w, unsigned k) { return (w + (128 - k) * kOnes) & kHigh; };
+  const u64 ge47 = ge(y, '/'), ge48 = ge(y, '0'), ge65 = ge(y, 'A'), ge97 = ge(y, 'a');
   // Each range is a step up and a step down: a byte inside one gets 0x80, any other 0.
-  // '/' and the digits are one range, 47..57; bytes from 128 up are outside them all.
+  // Setting bit 5 folds 'A'..'Z' onto 'a'..'z' and nothing else onto them; '/' and the
+  // digits are one range, 47..57; bytes from 128 up are outside them all.
+  const u64 lc = y | 0x20 * kOnes;
   const u64 valid =
-      (ge43 ^ ge('+' + 1)) | (ge47 ^ ge('9' + 1)) | (ge65 ^ ge('Z' + 1)) | (ge97 ^ ge('z' + 1));
+      (ge(y, '+') ^ ge(y, '+' + 1)) | (ge47 ^ ge(y, '9' + 1)) | (ge(lc, 'a') ^ ge(lc, 'z' + 1));
   *bad |= (valid & ~x) ^ kHigh;
-  // The offset steps only where a range starts: '+' + 19 = 62, '/' + 16 = 63, '0' + 4 = 52,
-  // 'A' - 65 = 0, 'a' - 71 = 26.
-  return y + 19 * (ge43 >> 7) - 3 * (ge47 >> 7) - 12 * (ge48 >> 7) - 69 * (ge65 >> 7) -
-         6 * (ge97 >> 7);
+  // Every valid character is at least '+', and '+' + 19 = 62; the offset steps where each
+  // later range starts: '/' + 16 = 63, '0' + 4 = 52, 'A' - 65 = 0, 'a' - 71 = 26. Bytes
+  // of a bad word may take any value, but each stays within 0..255, so none carries.
+  return y + 19 * kOnes - 3 * (ge47 >> 7) - 12 * (ge48 >> 7) - 69 * (ge65 >> 7) - 6 * (ge97 >> 7);
 }
 
 // kChars / 4 * 3 bytes to kChars characters, reading and writing nothing outside them.
-// Only 64-character blocks pay: at 16 the two 8-byte stores that feed one 16-byte load
-// cost more than two words done whole in registers (the SWAR tail).
+// The 6-bit values are put where their characters go and mapped there, so no copy of
+// the input is left anywhere else. At 16 characters the two 8-byte stores that feed one
+// 16-byte load cost more than two words done whole in registers (the SWAR tail), so
+// blocks are 64 to 112 characters.
 template <std::size_t kChars>
 inline void encode_block(u8* out, const u8* in) noexcept {
-  static_assert(kChars % 16 == 0 && kChars <= kBlockChars);
+  static_assert(kChars % 16 == 0 && kChars <= kMaxBlockChars);
   constexpr std::size_t kWords = kChars / 8;
-  u8 v[kChars];
   for (std::size_t j = 0; j + 1 < kWords; ++j)
-    store_be(v + 8 * j, split_6_to_8(load_be<u64>(in + 6 * j) >> 16));
+    store_be(out + 8 * j, split_6_to_8(load_be<u64>(in + 6 * j) >> 16));
   // The last six bytes are the low ones of the word that ends the block.
-  store_be(v + kChars - 8, split_6_to_8(load_be<u64>(in + 6 * kWords - 8) & 0xffffffffffffu));
-  u8 c[kChars];
+  store_be(out + kChars - 8, split_6_to_8(load_be<u64>(in + 6 * kWords - 8) & 0xffffffffffffu));
   for (std::size_t i = 0; i < kChars; ++i) {
     // 'A' + v, then the offset of each later range of the alphabet: 'a' - 26 - 'A' = 6,
     // '0' - 52 - ('a' - 26) = -75, '+' - 62 - ('0' - 52) = -15, '/' - '+' - 1 = 3.
-    c[i] = static_cast<u8>(v[i] + 'A' + (mask_ge(v[i], 26) & 6) - (mask_ge(v[i], 52) & 75) -
-                           (mask_ge(v[i], 62) & 15) + (mask_ge(v[i], 63) & 3));
+    const u8 v = out[i];
+    out[i] = static_cast<u8>(v + 'A' + (mask_ge(v, 26) & 6) - (mask_ge(v, 52) & 75) -
+                             (mask_ge(v, 62) & 15) + (mask_ge(v, 63) & 3));
   }
-  std::memcpy(out, c, kChars);
 }
 
-// kChars characters to kChars / 4 * 3 bytes, writing nothing outside them. Returns 0xff
-// when any character is outside the alphabet, else 0. 64-character blocks carry the
-// bulk; 16-character ones shorten the tail.
+// kChars characters to kChars / 4 * 3 bytes, writing nothing outside them, with the
+// 6-bit values in `v` (the caller's scratch, wiped once per call). Returns 0xff when any
+// character is outside the alphabet, else 0.
 template <std::size_t kChars>
-inline u8 decode_block(u8* out, const u8* in) noexcept {
-  static_assert(kChars % 16 == 0 && kChars <= kBlockChars);
-  u8 c[kChars];
-  std::memcpy(c, in, kChars);
-  u8 v[kChars];
+inline u8 decode_block(u8* out, const u8* in, u8* __restrict v) noexcept {
+  static_assert(kChars % 16 == 0 && kChars <= kMaxBlockChars);
   u8 bad = 0;
   for (std::size_t i = 0; i < kChars; ++i) {
     // Signed, so every byte from 128 up is below each bound and outside the alphabet.
-    const auto ch = static_cast<signed char>(c[i]);
-    const u8 ge43 = mask_ge_s(ch, '+'), ge44 = mask_ge_s(ch, '+' + 1);
+    const auto ch = static_cast<signed char>(in[i]);
     const u8 ge47 = mask_ge_s(ch, '/'), ge48 = mask_ge_s(ch, '0'), ge58 = mask_ge_s(ch, '9' + 1);
-    const u8 ge65 = mask_ge_s(ch, 'A'), ge91 = mask_ge_s(ch, 'Z' + 1);
-    const u8 ge97 = mask_ge_s(ch, 'a'), ge123 = mask_ge_s(ch, 'z' + 1);
+    const u8 ge65 = mask_ge_s(ch, 'A'), ge97 = mask_ge_s(ch, 'a');
+    // Setting bit 5 folds 'A'..'Z' onto 'a'..'z', and nothing else onto them.
+    const auto lc = static_cast<signed char>(ch | 0x20);
+    const u8 alpha = mask_ge_s(lc, 'a') & ~mask_ge_s(lc, 'z' + 1);
+    const u8 plus = static_cast<u8>(-static_cast<int>(ch == '+'));
     // '/' and the digits are one range, 47..57.
-    bad |= static_cast<u8>(~((ge43 & ~ge44) | (ge47 & ~ge58) | (ge65 & ~ge91) | (ge97 & ~ge123)));
-    // The offset steps only where a range starts: '+' + 19 = 62, '/' + 16 = 63, '0' + 4 = 52,
-    // 'A' - 65 = 0, 'a' - 71 = 26.
-    v[i] =
-        static_cast<u8>(c[i] + (ge43 & 19) - (ge47 & 3) - (ge48 & 12) - (ge65 & 69) - (ge97 & 6));
+    bad |= static_cast<u8>(~(alpha | plus | (ge47 & ~ge58)));
+    // Every valid character is at least '+', and '+' + 19 = 62; the offset steps where
+    // each later range starts: '/' + 16 = 63, '0' + 4 = 52, 'A' - 65 = 0, 'a' - 71 = 26.
+    v[i] = static_cast<u8>(in[i] + 19 - (ge47 & 3) - (ge48 & 12) - (ge65 & 69) - (ge97 & 6));
   }
+  // The joined words go back into the scratch, so no other copy is left on the stack.
   constexpr std::size_t kWords = kChars / 8;
-  u64 w[kWords];
-  std::memcpy(w, v, kChars);
-  for (std::size_t j = 0; j < kWords; ++j) w[j] = join_8_to_6_le(w[j]);
-  for (std::size_t j = 0; j + 1 < kWords; ++j) store_le(out + 6 * j, w[j]);
-  store_le(out + 6 * kWords - 8, w[kWords - 2] >> 32 | w[kWords - 1] << 16);
+  for (std::size_t j = 0; j < kWords; ++j) store_le(v + 8 * j, join_8_to_6_le(load_le(v + 8 * j)));
+  for (std::size_t j = 0; j + 1 < kWords; ++j) store_le(out + 6 * j, load_le(v + 8 * j));
+  store_le(out + 6 * kWords - 8, load_le(v + 8 * kWords - 16) >> 32 | load_le(v + 8 * kWords - 8)
+                                                                          << 16);
   return bad;
 }
 
@@ -245,8 +253,32 @@ std::size_t base64_encode(std::span<char> out, std::span<const unsigned char> in
   const u8* p = in.data();
   u8* o = reinterpret_cast<u8*>(out.data());
   std::size_t n = in.size();
-  for (; n >= kBlockBytes; n -= kBlockBytes, p += kBlockBytes, o += kBlockChars)
+  for (; n >= 2 * kBlockBytes; n -= kBlockBytes, p += kBlockBytes, o += kBlockChars)
     encode_block<kBlockChars>(o, p);
+  // 48 to 95 bytes left: one block of all their whole 12-byte groups, so that 64 bytes,
+  // say, cost one block and one word rather than a block and three words.
+  const std::size_t groups = n / 12;
+  switch (groups) {
+    case 7:
+      encode_block<112>(o, p);
+      break;
+    case 6:
+      encode_block<96>(o, p);
+      break;
+    case 5:
+      encode_block<80>(o, p);
+      break;
+    case 4:
+      encode_block<64>(o, p);
+      break;
+    default:
+      break;
+  }
+  if (groups >= 4) {  // also whenever the loop above ran: it leaves 48 or more
+    n -= 12 * groups;
+    p += 12 * groups;
+    o += 16 * groups;
+  }
   // Then six bytes to eight characters in one word, while a whole word can be loaded.
   for (; n >= 8; n -= 6, p += 6, o += 8)
     store_be(o, swar_encode_chars(split_6_to_8(load_be<u64>(p) >> 16)));
@@ -288,9 +320,38 @@ bool base64_decode(std::span<unsigned char> out, std::span<const char> in,
   u8* o = out.data();
   std::size_t i = 0;
   const std::size_t full = pad == 0 ? n : n - 4;  // characters before the padded quad
-  for (; i + kBlockChars <= full; i += kBlockChars, o += kBlockBytes)
-    bad |= decode_block<kBlockChars>(o, s + i);
-  for (; i + 16 <= full; i += 16, o += 12) bad |= decode_block<16>(o, s + i);
+  u8 v[kMaxBlockChars];
+  for (; i + 2 * kBlockChars <= full; i += kBlockChars, o += kBlockBytes)
+    bad |= decode_block<kBlockChars>(o, s + i, v);
+  // Then one block of all the whole 16-character groups left (up to 7).
+  const std::size_t groups = (full - i) / 16;
+  switch (groups) {
+    case 7:
+      bad |= decode_block<112>(o, s + i, v);
+      break;
+    case 6:
+      bad |= decode_block<96>(o, s + i, v);
+      break;
+    case 5:
+      bad |= decode_block<80>(o, s + i, v);
+      break;
+    case 4:
+      bad |= decode_block<64>(o, s + i, v);
+      break;
+    case 3:
+      bad |= decode_block<48>(o, s + i, v);
+      break;
+    case 2:
+      bad |= decode_block<32>(o, s + i, v);
+      break;
+    case 1:
+      bad |= decode_block<16>(o, s + i, v);
+      break;
+    default:
+      break;
+  }
+  i += 16 * groups;
+  o += 12 * groups;
   // Then eight characters to six bytes in one word.
   u64 bad_tail = 0;
   for (; i + 8 <= full; i += 8, o += 6)
@@ -312,6 +373,9 @@ bool base64_decode(std::span<unsigned char> out, std::span<const char> in,
     store_be_partial(o, w, produced);
   }
   bad |= static_cast<u8>(-static_cast<int>(bad_tail != 0));  // a setcc, not a jump
+  // Wiped last: a call between the blocks and the tail measured slower. Every block
+  // call leaves 16 or more characters before the padded quad.
+  if (full >= 16) sodium_memzero(v, sizeof v);
   if (bad != 0) {
     sodium_memzero(out.data(), len);
     return false;

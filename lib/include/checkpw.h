@@ -46,7 +46,8 @@ size_t checkpw_base64_encode(char* out, const void* in, size_t n);
 
 /* Strict RFC 4648 decoding of n characters into out (capacity out_cap). Returns 0 and
  * sets *out_len; or -1 and sets *out_len to 0 for a character outside the alphabet,
- * missing or wrong padding, non-zero trailing bits, or out_cap too small. */
+ * missing or wrong padding, non-zero trailing bits, or out_cap too small. out may be
+ * in itself (decoding in place); no other overlap is allowed. */
 int checkpw_base64_decode(void* out, size_t out_cap, size_t* out_len, const char* in, size_t n);
 
 #ifdef __cplusplus

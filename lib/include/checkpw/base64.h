@@ -18,13 +18,15 @@ CHECKPW_API std::size_t base64_encoded_size(std::size_t n) noexcept;
 CHECKPW_API std::size_t base64_decoded_max(std::size_t n) noexcept;
 
 // Encodes `in` into `out` (no NUL). Returns the characters written, or 0 when `out`
-// is smaller than base64_encoded_size(in.size()) (then nothing is written).
+// is smaller than base64_encoded_size(in.size()) (then nothing is written). The two
+// must not overlap.
 CHECKPW_API std::size_t base64_encode(std::span<char> out,
                                       std::span<const unsigned char> in) noexcept;
 
 // Strict decoding: true and *out_len set on success; false and *out_len = 0 (and
 // `out` wiped) for a length that is not a multiple of 4, a character outside the
 // alphabet, missing or misplaced padding, non-zero trailing bits, or `out` too small.
+// `out` may start where `in` does (decoding in place); no other overlap is allowed.
 [[nodiscard]] CHECKPW_API bool base64_decode(std::span<unsigned char> out, std::span<const char> in,
                                              std::size_t* out_len) noexcept;
 
