@@ -144,7 +144,7 @@ bool cram_md5_verify(std::span<const unsigned char, kCramMd5SecretSize> secret,
     cram_md5_digest(secret, challenge, v.expected);
   }
   // Decode and compare unconditionally so a bad digit costs the same as a mismatch.
-  const bool decoded = hex_decode(v.given, response);
+  const bool decoded = hex_decode_fixed(std::span(v.given), response.first<kCramMd5ResponseSize>());
   const bool same = sodium_memcmp(v.expected, v.given, kMd5DigestSize) == 0;
   sodium_memzero(&v, sizeof v);
   return decoded & same;
