@@ -55,6 +55,30 @@ void BM_OpenSSLEvpMD5(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * state.range(0));
 }
 
+// The compression alone over N bytes of whole blocks, with each implementation named:
+// md5() above runs whichever this CPU supports (md5_impl()).
+void compress_with(benchmark::State& state, checkpw::Md5Impl impl) {
+  if (impl == checkpw::Md5Impl::kAvx512 && checkpw::md5_impl() != impl) {
+    state.SkipWithError("this CPU has no AVX-512VL");
+    return;
+  }
+  const auto msg = random_bytes(static_cast<std::size_t>(state.range(0)));
+  checkpw::Md5State s = checkpw::kMd5Init;
+  for (auto _ : state) {
+    checkpw::md5_compress_with(impl, s, msg.data(), msg.size() / checkpw::kMd5BlockSize);
+    benchmark::DoNotOptimize(s);
+  }
+  state.SetBytesProcessed(state.iterations() * state.range(0));
+}
+
+void BM_MD5CompressPortable(benchmark::State& state) {
+  compress_with(state, checkpw::Md5Impl::kPortable);
+}
+
+void BM_MD5CompressAvx512(benchmark::State& state) {
+  compress_with(state, checkpw::Md5Impl::kAvx512);
+}
+
 void sizes(benchmark::internal::Benchmark* b) {
   for (long n : {64L, 1024L, 65536L, 1048576L}) b->Arg(n);
 }
@@ -62,5 +86,7 @@ void sizes(benchmark::internal::Benchmark* b) {
 BENCHMARK(BM_MD5)->Apply(sizes);
 BENCHMARK(BM_OpenSSLMD5)->Apply(sizes);
 BENCHMARK(BM_OpenSSLEvpMD5)->Apply(sizes);
+BENCHMARK(BM_MD5CompressPortable)->Arg(1048576);
+BENCHMARK(BM_MD5CompressAvx512)->Arg(1048576);
 
 }  // namespace
