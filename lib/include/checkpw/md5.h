@@ -32,15 +32,15 @@ CHECKPW_API void md5_compress(Md5State& state, const unsigned char* data,
 
 // The same with a named implementation, so tests can hold the two against each other;
 // kAvx512 on a CPU without it runs the portable one.
-void md5_compress_with(Md5Impl impl, Md5State& state, const unsigned char* data,
-                       std::size_t blocks) noexcept;
+CHECKPW_API void md5_compress_with(Md5Impl impl, Md5State& state, const unsigned char* data,
+                                   std::size_t blocks) noexcept;
 
 // HMAC-MD5's last two compressions when the inner message ends in one block: `block`
 // (already padded) from the `inner` pad state, then the 16-byte inner digest from the
-// `outer` pad state. `out` is the HMAC as chaining words. The inner digest never
-// leaves registers.
-void md5_hmac_block(Md5Impl impl, const Md5State& inner, const Md5State& outer,
-                    const unsigned char* block, Md5State& out) noexcept;
+// `outer` pad state. `out` is the HMAC as chaining words. The inner digest goes to the
+// outer hash as words, not through a padded block in memory.
+CHECKPW_API void md5_hmac_block(Md5Impl impl, const Md5State& inner, const Md5State& outer,
+                                const unsigned char* block, Md5State& out) noexcept;
 
 // Streaming MD5. May start from a saved chaining state (HMAC's precomputed pads).
 class CHECKPW_API Md5 {
