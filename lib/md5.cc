@@ -40,20 +40,89 @@ constexpr std::uint32_t outer_pad_word(int i) noexcept {
   return i == 4 ? 0x80u : i == 14 ? (kMd5BlockSize + kMd5DigestSize) * 8 : 0u;
 }
 
-// F(b,c,d) = (b & c) | (~b & d), written as d ^ (b & (c ^ d)).
-#define MD5_F(a, b, c, d, m, k, s)              \
-  a += (m) + (k) + ((d) ^ ((b) & ((c) ^ (d)))); \
+// The 64 steps of RFC 1321 section 3.4, once for both implementations: round function,
+// the registers in turn, message word, constant, rotation.
+#define MD5_STEPS(F, G, H, I)         \
+  F(a, b, c, d, 0, 0xd76aa478u, 7);   \
+  F(d, a, b, c, 1, 0xe8c7b756u, 12);  \
+  F(c, d, a, b, 2, 0x242070dbu, 17);  \
+  F(b, c, d, a, 3, 0xc1bdceeeu, 22);  \
+  F(a, b, c, d, 4, 0xf57c0fafu, 7);   \
+  F(d, a, b, c, 5, 0x4787c62au, 12);  \
+  F(c, d, a, b, 6, 0xa8304613u, 17);  \
+  F(b, c, d, a, 7, 0xfd469501u, 22);  \
+  F(a, b, c, d, 8, 0x698098d8u, 7);   \
+  F(d, a, b, c, 9, 0x8b44f7afu, 12);  \
+  F(c, d, a, b, 10, 0xffff5bb1u, 17); \
+  F(b, c, d, a, 11, 0x895cd7beu, 22); \
+  F(a, b, c, d, 12, 0x6b901122u, 7);  \
+  F(d, a, b, c, 13, 0xfd987193u, 12); \
+  F(c, d, a, b, 14, 0xa679438eu, 17); \
+  F(b, c, d, a, 15, 0x49b40821u, 22); \
+  G(a, b, c, d, 1, 0xf61e2562u, 5);   \
+  G(d, a, b, c, 6, 0xc040b340u, 9);   \
+  G(c, d, a, b, 11, 0x265e5a51u, 14); \
+  G(b, c, d, a, 0, 0xe9b6c7aau, 20);  \
+  G(a, b, c, d, 5, 0xd62f105du, 5);   \
+  G(d, a, b, c, 10, 0x02441453u, 9);  \
+  G(c, d, a, b, 15, 0xd8a1e681u, 14); \
+  G(b, c, d, a, 4, 0xe7d3fbc8u, 20);  \
+  G(a, b, c, d, 9, 0x21e1cde6u, 5);   \
+  G(d, a, b, c, 14, 0xc33707d6u, 9);  \
+  G(c, d, a, b, 3, 0xf4d50d87u, 14);  \
+  G(b, c, d, a, 8, 0x455a14edu, 20);  \
+  G(a, b, c, d, 13, 0xa9e3e905u, 5);  \
+  G(d, a, b, c, 2, 0xfcefa3f8u, 9);   \
+  G(c, d, a, b, 7, 0x676f02d9u, 14);  \
+  G(b, c, d, a, 12, 0x8d2a4c8au, 20); \
+  H(a, b, c, d, 5, 0xfffa3942u, 4);   \
+  H(d, a, b, c, 8, 0x8771f681u, 11);  \
+  H(c, d, a, b, 11, 0x6d9d6122u, 16); \
+  H(b, c, d, a, 14, 0xfde5380cu, 23); \
+  H(a, b, c, d, 1, 0xa4beea44u, 4);   \
+  H(d, a, b, c, 4, 0x4bdecfa9u, 11);  \
+  H(c, d, a, b, 7, 0xf6bb4b60u, 16);  \
+  H(b, c, d, a, 10, 0xbebfbc70u, 23); \
+  H(a, b, c, d, 13, 0x289b7ec6u, 4);  \
+  H(d, a, b, c, 0, 0xeaa127fau, 11);  \
+  H(c, d, a, b, 3, 0xd4ef3085u, 16);  \
+  H(b, c, d, a, 6, 0x04881d05u, 23);  \
+  H(a, b, c, d, 9, 0xd9d4d039u, 4);   \
+  H(d, a, b, c, 12, 0xe6db99e5u, 11); \
+  H(c, d, a, b, 15, 0x1fa27cf8u, 16); \
+  H(b, c, d, a, 2, 0xc4ac5665u, 23);  \
+  I(a, b, c, d, 0, 0xf4292244u, 6);   \
+  I(d, a, b, c, 7, 0x432aff97u, 10);  \
+  I(c, d, a, b, 14, 0xab9423a7u, 15); \
+  I(b, c, d, a, 5, 0xfc93a039u, 21);  \
+  I(a, b, c, d, 12, 0x655b59c3u, 6);  \
+  I(d, a, b, c, 3, 0x8f0ccc92u, 10);  \
+  I(c, d, a, b, 10, 0xffeff47du, 15); \
+  I(b, c, d, a, 1, 0x85845dd1u, 21);  \
+  I(a, b, c, d, 8, 0x6fa87e4fu, 6);   \
+  I(d, a, b, c, 15, 0xfe2ce6e0u, 10); \
+  I(c, d, a, b, 6, 0xa3014314u, 15);  \
+  I(b, c, d, a, 13, 0x4e0811a1u, 21); \
+  I(a, b, c, d, 4, 0xf7537e82u, 6);   \
+  I(d, a, b, c, 11, 0xbd3af235u, 10); \
+  I(c, d, a, b, 2, 0x2ad7d2bbu, 15);  \
+  I(b, c, d, a, 9, 0xeb86d391u, 21);
+
+// The portable steps, with m(i) the message word. F(b,c,d) = (b & c) | (~b & d),
+// written as d ^ (b & (c ^ d)); G(b,c,d) = (b & d) | (c & ~d), whose two terms never
+// share a bit, so they are added.
+#define MD5_PF(a, b, c, d, i, k, s)              \
+  a += m(i) + (k) + ((d) ^ ((b) & ((c) ^ (d)))); \
   a = std::rotl(a, s) + (b)
-// G(b,c,d) = (b & d) | (c & ~d): the two terms never share a bit, so add them.
-#define MD5_G(a, b, c, d, m, k, s) \
-  a += (m) + (k) + ((c) & ~(d));   \
-  a += ((b) & (d));                \
+#define MD5_PG(a, b, c, d, i, k, s) \
+  a += m(i) + (k) + ((c) & ~(d));   \
+  a += ((b) & (d));                 \
   a = std::rotl(a, s) + (b)
-#define MD5_H(a, b, c, d, m, k, s)    \
-  a += (m) + (k) + ((b) ^ (c) ^ (d)); \
+#define MD5_PH(a, b, c, d, i, k, s)    \
+  a += m(i) + (k) + ((b) ^ (c) ^ (d)); \
   a = std::rotl(a, s) + (b)
-#define MD5_I(a, b, c, d, m, k, s)       \
-  a += (m) + (k) + ((c) ^ ((b) | ~(d))); \
+#define MD5_PI(a, b, c, d, i, k, s)       \
+  a += m(i) + (k) + ((c) ^ ((b) | ~(d))); \
   a = std::rotl(a, s) + (b)
 
 // One block from `s`; m(i) gives message word i. Words are read where they lie (x86
@@ -61,80 +130,17 @@ constexpr std::uint32_t outer_pad_word(int i) noexcept {
 template <class Words>
 [[gnu::always_inline]] inline void rounds_portable(Md5State& s, const Words& m) noexcept {
   std::uint32_t a = s[0], b = s[1], c = s[2], d = s[3];
-  MD5_F(a, b, c, d, m(0), 0xd76aa478u, 7);
-  MD5_F(d, a, b, c, m(1), 0xe8c7b756u, 12);
-  MD5_F(c, d, a, b, m(2), 0x242070dbu, 17);
-  MD5_F(b, c, d, a, m(3), 0xc1bdceeeu, 22);
-  MD5_F(a, b, c, d, m(4), 0xf57c0fafu, 7);
-  MD5_F(d, a, b, c, m(5), 0x4787c62au, 12);
-  MD5_F(c, d, a, b, m(6), 0xa8304613u, 17);
-  MD5_F(b, c, d, a, m(7), 0xfd469501u, 22);
-  MD5_F(a, b, c, d, m(8), 0x698098d8u, 7);
-  MD5_F(d, a, b, c, m(9), 0x8b44f7afu, 12);
-  MD5_F(c, d, a, b, m(10), 0xffff5bb1u, 17);
-  MD5_F(b, c, d, a, m(11), 0x895cd7beu, 22);
-  MD5_F(a, b, c, d, m(12), 0x6b901122u, 7);
-  MD5_F(d, a, b, c, m(13), 0xfd987193u, 12);
-  MD5_F(c, d, a, b, m(14), 0xa679438eu, 17);
-  MD5_F(b, c, d, a, m(15), 0x49b40821u, 22);
-  MD5_G(a, b, c, d, m(1), 0xf61e2562u, 5);
-  MD5_G(d, a, b, c, m(6), 0xc040b340u, 9);
-  MD5_G(c, d, a, b, m(11), 0x265e5a51u, 14);
-  MD5_G(b, c, d, a, m(0), 0xe9b6c7aau, 20);
-  MD5_G(a, b, c, d, m(5), 0xd62f105du, 5);
-  MD5_G(d, a, b, c, m(10), 0x02441453u, 9);
-  MD5_G(c, d, a, b, m(15), 0xd8a1e681u, 14);
-  MD5_G(b, c, d, a, m(4), 0xe7d3fbc8u, 20);
-  MD5_G(a, b, c, d, m(9), 0x21e1cde6u, 5);
-  MD5_G(d, a, b, c, m(14), 0xc33707d6u, 9);
-  MD5_G(c, d, a, b, m(3), 0xf4d50d87u, 14);
-  MD5_G(b, c, d, a, m(8), 0x455a14edu, 20);
-  MD5_G(a, b, c, d, m(13), 0xa9e3e905u, 5);
-  MD5_G(d, a, b, c, m(2), 0xfcefa3f8u, 9);
-  MD5_G(c, d, a, b, m(7), 0x676f02d9u, 14);
-  MD5_G(b, c, d, a, m(12), 0x8d2a4c8au, 20);
-  MD5_H(a, b, c, d, m(5), 0xfffa3942u, 4);
-  MD5_H(d, a, b, c, m(8), 0x8771f681u, 11);
-  MD5_H(c, d, a, b, m(11), 0x6d9d6122u, 16);
-  MD5_H(b, c, d, a, m(14), 0xfde5380cu, 23);
-  MD5_H(a, b, c, d, m(1), 0xa4beea44u, 4);
-  MD5_H(d, a, b, c, m(4), 0x4bdecfa9u, 11);
-  MD5_H(c, d, a, b, m(7), 0xf6bb4b60u, 16);
-  MD5_H(b, c, d, a, m(10), 0xbebfbc70u, 23);
-  MD5_H(a, b, c, d, m(13), 0x289b7ec6u, 4);
-  MD5_H(d, a, b, c, m(0), 0xeaa127fau, 11);
-  MD5_H(c, d, a, b, m(3), 0xd4ef3085u, 16);
-  MD5_H(b, c, d, a, m(6), 0x04881d05u, 23);
-  MD5_H(a, b, c, d, m(9), 0xd9d4d039u, 4);
-  MD5_H(d, a, b, c, m(12), 0xe6db99e5u, 11);
-  MD5_H(c, d, a, b, m(15), 0x1fa27cf8u, 16);
-  MD5_H(b, c, d, a, m(2), 0xc4ac5665u, 23);
-  MD5_I(a, b, c, d, m(0), 0xf4292244u, 6);
-  MD5_I(d, a, b, c, m(7), 0x432aff97u, 10);
-  MD5_I(c, d, a, b, m(14), 0xab9423a7u, 15);
-  MD5_I(b, c, d, a, m(5), 0xfc93a039u, 21);
-  MD5_I(a, b, c, d, m(12), 0x655b59c3u, 6);
-  MD5_I(d, a, b, c, m(3), 0x8f0ccc92u, 10);
-  MD5_I(c, d, a, b, m(10), 0xffeff47du, 15);
-  MD5_I(b, c, d, a, m(1), 0x85845dd1u, 21);
-  MD5_I(a, b, c, d, m(8), 0x6fa87e4fu, 6);
-  MD5_I(d, a, b, c, m(15), 0xfe2ce6e0u, 10);
-  MD5_I(c, d, a, b, m(6), 0xa3014314u, 15);
-  MD5_I(b, c, d, a, m(13), 0x4e0811a1u, 21);
-  MD5_I(a, b, c, d, m(4), 0xf7537e82u, 6);
-  MD5_I(d, a, b, c, m(11), 0xbd3af235u, 10);
-  MD5_I(c, d, a, b, m(2), 0x2ad7d2bbu, 15);
-  MD5_I(b, c, d, a, m(9), 0xeb86d391u, 21);
+  MD5_STEPS(MD5_PF, MD5_PG, MD5_PH, MD5_PI);
   s[0] += a;
   s[1] += b;
   s[2] += c;
   s[3] += d;
 }
 
-#undef MD5_F
-#undef MD5_G
-#undef MD5_H
-#undef MD5_I
+#undef MD5_PF
+#undef MD5_PG
+#undef MD5_PH
+#undef MD5_PI
 
 void compress_portable(Md5State& state, const unsigned char* data, std::size_t blocks) noexcept {
   for (; blocks != 0; --blocks, data += kMd5BlockSize)
@@ -161,10 +167,10 @@ void hmac_block_portable(const Md5State& inner, const Md5State& outer, const uns
   __asm__("" : "+v"(a));                                        \
   a = _mm_add_epi32(a, _mm_ternarylogic_epi32(b, c, d, table)); \
   a = _mm_add_epi32(_mm_rol_epi32(a, s), b)
-#define MD5_F(a, b, c, d, i, k, s) MD5_STEP(a, b, c, d, mk(i, k), 0xca, s)
-#define MD5_G(a, b, c, d, i, k, s) MD5_STEP(a, b, c, d, mk(i, k), 0xe4, s)
-#define MD5_H(a, b, c, d, i, k, s) MD5_STEP(a, b, c, d, mk(i, k), 0x96, s)
-#define MD5_I(a, b, c, d, i, k, s) MD5_STEP(a, b, c, d, mk(i, k), 0x39, s)
+#define MD5_VF(a, b, c, d, i, k, s) MD5_STEP(a, b, c, d, mk(i, k), 0xca, s)
+#define MD5_VG(a, b, c, d, i, k, s) MD5_STEP(a, b, c, d, mk(i, k), 0xe4, s)
+#define MD5_VH(a, b, c, d, i, k, s) MD5_STEP(a, b, c, d, mk(i, k), 0x96, s)
+#define MD5_VI(a, b, c, d, i, k, s) MD5_STEP(a, b, c, d, mk(i, k), 0x39, s)
 
 CHECKPW_AVX512 inline __m128i lane0(std::uint32_t w) noexcept {
   return _mm_cvtsi32_si128(static_cast<int>(w));
@@ -180,70 +186,7 @@ template <class WordsPlusK>
                                                                 __m128i& sc, __m128i& sd,
                                                                 const WordsPlusK& mk) noexcept {
   __m128i a = sa, b = sb, c = sc, d = sd;
-  MD5_F(a, b, c, d, 0, 0xd76aa478u, 7);
-  MD5_F(d, a, b, c, 1, 0xe8c7b756u, 12);
-  MD5_F(c, d, a, b, 2, 0x242070dbu, 17);
-  MD5_F(b, c, d, a, 3, 0xc1bdceeeu, 22);
-  MD5_F(a, b, c, d, 4, 0xf57c0fafu, 7);
-  MD5_F(d, a, b, c, 5, 0x4787c62au, 12);
-  MD5_F(c, d, a, b, 6, 0xa8304613u, 17);
-  MD5_F(b, c, d, a, 7, 0xfd469501u, 22);
-  MD5_F(a, b, c, d, 8, 0x698098d8u, 7);
-  MD5_F(d, a, b, c, 9, 0x8b44f7afu, 12);
-  MD5_F(c, d, a, b, 10, 0xffff5bb1u, 17);
-  MD5_F(b, c, d, a, 11, 0x895cd7beu, 22);
-  MD5_F(a, b, c, d, 12, 0x6b901122u, 7);
-  MD5_F(d, a, b, c, 13, 0xfd987193u, 12);
-  MD5_F(c, d, a, b, 14, 0xa679438eu, 17);
-  MD5_F(b, c, d, a, 15, 0x49b40821u, 22);
-  MD5_G(a, b, c, d, 1, 0xf61e2562u, 5);
-  MD5_G(d, a, b, c, 6, 0xc040b340u, 9);
-  MD5_G(c, d, a, b, 11, 0x265e5a51u, 14);
-  MD5_G(b, c, d, a, 0, 0xe9b6c7aau, 20);
-  MD5_G(a, b, c, d, 5, 0xd62f105du, 5);
-  MD5_G(d, a, b, c, 10, 0x02441453u, 9);
-  MD5_G(c, d, a, b, 15, 0xd8a1e681u, 14);
-  MD5_G(b, c, d, a, 4, 0xe7d3fbc8u, 20);
-  MD5_G(a, b, c, d, 9, 0x21e1cde6u, 5);
-  MD5_G(d, a, b, c, 14, 0xc33707d6u, 9);
-  MD5_G(c, d, a, b, 3, 0xf4d50d87u, 14);
-  MD5_G(b, c, d, a, 8, 0x455a14edu, 20);
-  MD5_G(a, b, c, d, 13, 0xa9e3e905u, 5);
-  MD5_G(d, a, b, c, 2, 0xfcefa3f8u, 9);
-  MD5_G(c, d, a, b, 7, 0x676f02d9u, 14);
-  MD5_G(b, c, d, a, 12, 0x8d2a4c8au, 20);
-  MD5_H(a, b, c, d, 5, 0xfffa3942u, 4);
-  MD5_H(d, a, b, c, 8, 0x8771f681u, 11);
-  MD5_H(c, d, a, b, 11, 0x6d9d6122u, 16);
-  MD5_H(b, c, d, a, 14, 0xfde5380cu, 23);
-  MD5_H(a, b, c, d, 1, 0xa4beea44u, 4);
-  MD5_H(d, a, b, c, 4, 0x4bdecfa9u, 11);
-  MD5_H(c, d, a, b, 7, 0xf6bb4b60u, 16);
-  MD5_H(b, c, d, a, 10, 0xbebfbc70u, 23);
-  MD5_H(a, b, c, d, 13, 0x289b7ec6u, 4);
-  MD5_H(d, a, b, c, 0, 0xeaa127fau, 11);
-  MD5_H(c, d, a, b, 3, 0xd4ef3085u, 16);
-  MD5_H(b, c, d, a, 6, 0x04881d05u, 23);
-  MD5_H(a, b, c, d, 9, 0xd9d4d039u, 4);
-  MD5_H(d, a, b, c, 12, 0xe6db99e5u, 11);
-  MD5_H(c, d, a, b, 15, 0x1fa27cf8u, 16);
-  MD5_H(b, c, d, a, 2, 0xc4ac5665u, 23);
-  MD5_I(a, b, c, d, 0, 0xf4292244u, 6);
-  MD5_I(d, a, b, c, 7, 0x432aff97u, 10);
-  MD5_I(c, d, a, b, 14, 0xab9423a7u, 15);
-  MD5_I(b, c, d, a, 5, 0xfc93a039u, 21);
-  MD5_I(a, b, c, d, 12, 0x655b59c3u, 6);
-  MD5_I(d, a, b, c, 3, 0x8f0ccc92u, 10);
-  MD5_I(c, d, a, b, 10, 0xffeff47du, 15);
-  MD5_I(b, c, d, a, 1, 0x85845dd1u, 21);
-  MD5_I(a, b, c, d, 8, 0x6fa87e4fu, 6);
-  MD5_I(d, a, b, c, 15, 0xfe2ce6e0u, 10);
-  MD5_I(c, d, a, b, 6, 0xa3014314u, 15);
-  MD5_I(b, c, d, a, 13, 0x4e0811a1u, 21);
-  MD5_I(a, b, c, d, 4, 0xf7537e82u, 6);
-  MD5_I(d, a, b, c, 11, 0xbd3af235u, 10);
-  MD5_I(c, d, a, b, 2, 0x2ad7d2bbu, 15);
-  MD5_I(b, c, d, a, 9, 0xeb86d391u, 21);
+  MD5_STEPS(MD5_VF, MD5_VG, MD5_VH, MD5_VI);
   sa = _mm_add_epi32(sa, a);
   sb = _mm_add_epi32(sb, b);
   sc = _mm_add_epi32(sc, c);
@@ -251,10 +194,10 @@ template <class WordsPlusK>
 }
 
 #undef MD5_STEP
-#undef MD5_F
-#undef MD5_G
-#undef MD5_H
-#undef MD5_I
+#undef MD5_VF
+#undef MD5_VG
+#undef MD5_VH
+#undef MD5_VI
 
 CHECKPW_AVX512 void compress_avx512(Md5State& state, const unsigned char* data,
                                     std::size_t blocks) noexcept {
@@ -291,6 +234,8 @@ Md5Impl detect() noexcept {
   return Md5Impl::kPortable;
 }
 #endif
+
+#undef MD5_STEPS
 
 }  // namespace
 
