@@ -373,8 +373,8 @@ bool base64_decode(std::span<unsigned char> out, std::span<const char> in,
     store_be_partial(o, w, produced);
   }
   bad |= static_cast<u8>(-static_cast<int>(bad_tail != 0));  // a setcc, not a jump
-  // Wiped last: a call between the blocks and the tail measured slower. Every block
-  // call leaves 16 or more characters before the padded quad.
+  // Wiped last (a call between the blocks and the tail measured slower), and only when a
+  // block ran, which is exactly when 16 or more characters precede the padded quad.
   if (full >= 16) sodium_memzero(v, sizeof v);
   if (bad != 0) {
     sodium_memzero(out.data(), len);
