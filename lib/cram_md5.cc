@@ -52,25 +52,13 @@ void finish(const PadStates& st, std::span<const unsigned char> msg,
   sodium_memzero(inner_digest.data(), inner_digest.size());
 }
 
-void store_le32(unsigned char* p, std::uint32_t v) noexcept {
-  if constexpr (std::endian::native == std::endian::big) v = __builtin_bswap32(v);
-  std::memcpy(p, &v, sizeof v);
-}
-
 // The secret's words are 32-bit little-endian whatever the host's order.
 void store_state(unsigned char* p, const Md5State& s) noexcept {
-  Md5State le = s;
-  if constexpr (std::endian::native == std::endian::big) {
-    for (auto& w : le) w = __builtin_bswap32(w);
-  }
-  std::memcpy(p, le.data(), sizeof le);
+  for (std::size_t i = 0; i < 4; ++i) md5_store_word(p + 4 * i, s[i]);
 }
 
 void load_state(Md5State& s, const unsigned char* p) noexcept {
-  std::memcpy(s.data(), p, sizeof s);
-  if constexpr (std::endian::native == std::endian::big) {
-    for (auto& w : s) w = __builtin_bswap32(w);
-  }
+  for (std::size_t i = 0; i < 4; ++i) s[i] = md5_load_word(p + 4 * i);
 }
 
 }  // namespace
@@ -110,10 +98,10 @@ void fill_block(unsigned char* block, std::span<const unsigned char> msg) noexce
   for (; i < full; ++i) std::memcpy(block + 4 * i, msg.data() + 4 * i, 4);
   std::uint32_t last = 0x80u << (8 * rest);
   for (std::size_t k = 0; k < rest; ++k) last |= std::uint32_t{msg[4 * full + k]} << (8 * k);
-  store_le32(block + 4 * i++, last);
-  for (; i < 14; ++i) store_le32(block + 4 * i, 0);
-  store_le32(block + 56, static_cast<std::uint32_t>((kMd5BlockSize + msg.size()) * 8));
-  store_le32(block + 60, 0);
+  md5_store_word(block + 4 * i++, last);
+  for (; i < 14; ++i) md5_store_word(block + 4 * i, 0);
+  md5_store_word(block + 56, static_cast<std::uint32_t>((kMd5BlockSize + msg.size()) * 8));
+  md5_store_word(block + 60, 0);
 }
 
 // Everything a short verify puts in memory that depends on the secret, wiped in one call.

@@ -22,18 +22,6 @@
 namespace checkpw {
 namespace {
 
-inline std::uint32_t load_le32(const unsigned char* p) noexcept {
-  std::uint32_t v;
-  std::memcpy(&v, p, sizeof v);
-  if constexpr (std::endian::native == std::endian::big) v = __builtin_bswap32(v);
-  return v;
-}
-
-inline void store_le32(unsigned char* p, std::uint32_t v) noexcept {
-  if constexpr (std::endian::native == std::endian::big) v = __builtin_bswap32(v);
-  std::memcpy(p, &v, sizeof v);
-}
-
 // The outer hash of HMAC-MD5 after its opad block: the 16-byte inner digest, then the
 // padding for 64 + 16 bytes (RFC 1321 section 3.1-3.2). Words 0-3 are the digest.
 constexpr std::uint32_t outer_pad_word(int i) noexcept {
@@ -144,13 +132,13 @@ template <class Words>
 
 void compress_portable(Md5State& state, const unsigned char* data, std::size_t blocks) noexcept {
   for (; blocks != 0; --blocks, data += kMd5BlockSize)
-    rounds_portable(state, [data](int i) { return load_le32(data + 4 * i); });
+    rounds_portable(state, [data](int i) { return md5_load_word(data + 4 * i); });
 }
 
 void hmac_block_portable(const Md5State& inner, const Md5State& outer, const unsigned char* block,
                          Md5State& out) noexcept {
   Md5State in = inner;
-  rounds_portable(in, [block](int i) { return load_le32(block + 4 * i); });
+  rounds_portable(in, [block](int i) { return md5_load_word(block + 4 * i); });
   out = outer;
   rounds_portable(
       out, [&in](int i) { return i < 4 ? in[static_cast<std::size_t>(i)] : outer_pad_word(i); });
@@ -203,8 +191,9 @@ CHECKPW_AVX512 void compress_avx512(Md5State& state, const unsigned char* data,
                                     std::size_t blocks) noexcept {
   __m128i a = lane0(state[0]), b = lane0(state[1]), c = lane0(state[2]), d = lane0(state[3]);
   for (; blocks != 0; --blocks, data += kMd5BlockSize) {
-    rounds_avx512(a, b, c, d,
-                  [data](int i, std::uint32_t k) { return lane0(load_le32(data + 4 * i) + k); });
+    rounds_avx512(a, b, c, d, [data](int i, std::uint32_t k) {
+      return lane0(md5_load_word(data + 4 * i) + k);
+    });
   }
   state = {word0(a), word0(b), word0(c), word0(d)};
 }
@@ -212,8 +201,9 @@ CHECKPW_AVX512 void compress_avx512(Md5State& state, const unsigned char* data,
 CHECKPW_AVX512 void hmac_block_avx512(const Md5State& inner, const Md5State& outer,
                                       const unsigned char* block, Md5State& out) noexcept {
   __m128i ia = lane0(inner[0]), ib = lane0(inner[1]), ic = lane0(inner[2]), id = lane0(inner[3]);
-  rounds_avx512(ia, ib, ic, id,
-                [block](int i, std::uint32_t k) { return lane0(load_le32(block + 4 * i) + k); });
+  rounds_avx512(ia, ib, ic, id, [block](int i, std::uint32_t k) {
+    return lane0(md5_load_word(block + 4 * i) + k);
+  });
   // The outer message's first four words are the inner digest: they stay in registers.
   const __m128i digest[4] = {ia, ib, ic, id};
   __m128i a = lane0(outer[0]), b = lane0(outer[1]), c = lane0(outer[2]), d = lane0(outer[3]);
@@ -314,11 +304,11 @@ void Md5::final(std::span<unsigned char, kMd5DigestSize> digest) noexcept {
     buffered_ = 0;
   }
   std::memset(buffer_.data() + buffered_, 0, kMd5BlockSize - 8 - buffered_);
-  store_le32(buffer_.data() + 56, static_cast<std::uint32_t>(bits));
-  store_le32(buffer_.data() + 60, static_cast<std::uint32_t>(bits >> 32));
+  md5_store_word(buffer_.data() + 56, static_cast<std::uint32_t>(bits));
+  md5_store_word(buffer_.data() + 60, static_cast<std::uint32_t>(bits >> 32));
   md5_compress(state_, buffer_.data(), 1);
   for (int i = 0; i < 4; ++i)
-    store_le32(digest.data() + 4 * i, state_[static_cast<std::size_t>(i)]);
+    md5_store_word(digest.data() + 4 * i, state_[static_cast<std::size_t>(i)]);
   buffered_ = 0;
 }
 

@@ -4,8 +4,10 @@
 #pragma once
 
 #include <array>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <span>
 
 #include "checkpw/visibility.h"
@@ -14,6 +16,19 @@ namespace checkpw {
 
 inline constexpr std::size_t kMd5DigestSize = 16;
 inline constexpr std::size_t kMd5BlockSize = 64;
+
+// MD5's words are 32-bit little-endian whatever the host's order (RFC 1321 section 2).
+inline std::uint32_t md5_load_word(const unsigned char* p) noexcept {
+  std::uint32_t v;
+  std::memcpy(&v, p, sizeof v);
+  if constexpr (std::endian::native == std::endian::big) v = __builtin_bswap32(v);
+  return v;
+}
+
+inline void md5_store_word(unsigned char* p, std::uint32_t v) noexcept {
+  if constexpr (std::endian::native == std::endian::big) v = __builtin_bswap32(v);
+  std::memcpy(p, &v, sizeof v);
+}
 
 // The four chaining words A, B, C, D.
 using Md5State = std::array<std::uint32_t, 4>;
