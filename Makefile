@@ -14,19 +14,29 @@ endif
 
 WARN      = -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Werror
 HARDEN    = -D_FORTIFY_SOURCE=2 -fstack-protector-strong
-CPPFLAGS += -Ilib/include -MMD -MP -DCHECKPW_DBPATH='"$(DBPATH)"'
+CPPFLAGS += -Ilib -MMD -MP -DCHECKPW_DBPATH='"$(DBPATH)"'
 CXXFLAGS += -std=c++20 $(OPT) $(WARN) $(HARDEN) $(SAN_FLAGS)
 CFLAGS   += -std=c99 $(OPT) $(WARN) $(HARDEN) $(SAN_FLAGS)
 LDFLAGS  += -Wl,-z,relro,-z,now $(SAN_FLAGS)
+CORE_LIBS = -lsodium
 LIBS      = -lsodium -lsqlite3 -lcrypt
 
-# Library: every lib/*.cc, compiled once as PIC for both the archive and the .so.
-LIB_SRCS  := $(wildcard lib/*.cc)
-LIB_OBJS  := $(LIB_SRCS:%.cc=$(BUILD)/%.o)
+# libcheckpw, the installed library: lib/core alone, compiled once as PIC for both the
+# archive and the .so, which exports only the checkpw_* C ABI and needs only libsodium.
+CORE_SRCS := $(wildcard lib/core/*.cc)
+CORE_OBJS := $(CORE_SRCS:%.cc=$(BUILD)/%.o)
 LIB_A     := $(BUILD)/lib/libcheckpw.a
 LIB_SO    := $(BUILD)/lib/libcheckpw.so.$(VERSION)
 LIB_SONAME = libcheckpw.so.$(SOVERSION)
 LIB_PC    := $(BUILD)/lib/checkpw.pc
+
+# Internal code the programs share (lib/base, lib/auth, lib/store): one static archive,
+# never installed, headers included.
+INTERNAL_SRCS := $(wildcard lib/base/*.cc lib/auth/*.cc lib/store/*.cc)
+INTERNAL_OBJS := $(INTERNAL_SRCS:%.cc=$(BUILD)/%.o)
+INTERNAL_A    := $(BUILD)/lib/libcheckpw-internal.a
+LIB_SRCS      := $(CORE_SRCS) $(INTERNAL_SRCS)
+LINK_LIBS      = $(INTERNAL_A) $(LIB_A) $(LIBS)
 
 # Programs: each directory with a main.cc is one executable, linked to the archive
 # (setuid programs must not depend on the dynamic loader finding our .so).
@@ -34,10 +44,10 @@ PROGRAMS  := $(patsubst %/main.cc,%,$(wildcard */main.cc))
 PROG_BINS := $(PROGRAMS:%=$(BUILD)/bin/%)
 define prog_rule
 $(1)_OBJS := $$(patsubst %.cc,$(BUILD)/%.o,$$(wildcard $(1)/*.cc))
-$(BUILD)/bin/$(1): $$($(1)_OBJS) $(LIB_A)
+$(BUILD)/bin/$(1): $$($(1)_OBJS) $(INTERNAL_A) $(LIB_A)
 	@mkdir -p $$(@D)
 	$$(call say,LINK,$$@)
-	$$(Q)$$(CXX) -fPIE -pie $$(LDFLAGS) -o $$@ $$($(1)_OBJS) $(LIB_A) $$(LIBS)
+	$$(Q)$$(CXX) -fPIE -pie $$(LDFLAGS) -o $$@ $$($(1)_OBJS) $$(LINK_LIBS)
 endef
 $(foreach p,$(PROGRAMS),$(eval $(call prog_rule,$(p))))
 
@@ -58,7 +68,7 @@ BENCH_BIN  := $(BUILD)/bench/checkpw_bench
 
 all: $(LIB_A) $(LIB_SO) $(LIB_PC) $(PROG_BINS)
 
-$(BUILD)/lib/%.o: lib/%.cc
+$(BUILD)/lib/core/%.o: lib/core/%.cc
 	@mkdir -p $(@D)
 	$(call say,CXX,$@)
 	$(Q)$(CXX) $(CPPFLAGS) $(CXXFLAGS) -fPIC -fvisibility=hidden -fvisibility-inlines-hidden -c -o $@ $<
@@ -80,55 +90,63 @@ $(BUILD)/%.o: %.cc
 	$(call say,CXX,$@)
 	$(Q)$(CXX) $(CPPFLAGS) $(CXXFLAGS) -fPIE -c -o $@ $<
 
-$(LIB_A): $(LIB_OBJS)
+$(LIB_A): $(CORE_OBJS)
 	@mkdir -p $(@D)
 	$(Q)rm -f $@
 	$(call say,AR,$@)
 	$(Q)ar rcs $@ $^
 
-$(LIB_SO): $(LIB_OBJS)
+$(INTERNAL_A): $(INTERNAL_OBJS)
+	@mkdir -p $(@D)
+	$(Q)rm -f $@
+	$(call say,AR,$@)
+	$(Q)ar rcs $@ $^
+
+$(LIB_SO): $(CORE_OBJS)
 	@mkdir -p $(@D)
 	$(call say,LINK,$@)
-	$(Q)$(CXX) -shared -Wl,-soname,$(LIB_SONAME) -Wl,-z,defs $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(Q)$(CXX) -shared -Wl,-soname,$(LIB_SONAME) -Wl,-z,defs -Wl,--as-needed $(LDFLAGS) -o $@ $^ \
+	  $(CORE_LIBS)
 	$(Q)ln -sf libcheckpw.so.$(VERSION) $(BUILD)/lib/$(LIB_SONAME)
 	$(Q)ln -sf $(LIB_SONAME) $(BUILD)/lib/libcheckpw.so
 
 PC_SUBST = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
-  -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' lib/checkpw.pc.in
-$(LIB_PC): lib/checkpw.pc.in config.mk
+  -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' lib/core/checkpw.pc.in
+$(LIB_PC): lib/core/checkpw.pc.in config.mk
 	@mkdir -p $(@D)
 	$(call say,GEN,$@)
 	$(Q)$(PC_SUBST) > $@
 
-$(TEST_BIN): $(TEST_OBJS) $(LIB_A)
+$(TEST_BIN): $(TEST_OBJS) $(INTERNAL_A) $(LIB_A)
 	@mkdir -p $(@D)
 	$(call say,LINK,$@)
-	$(Q)$(CXX) -fPIE -pie $(LDFLAGS) -o $@ $(TEST_OBJS) $(LIB_A) $(LIBS) $(TEST_LIBS)
+	$(Q)$(CXX) -fPIE -pie $(LDFLAGS) -o $@ $(TEST_OBJS) $(LINK_LIBS) $(TEST_LIBS)
 
-$(C_ABI_BIN): tests/c_abi/c_abi_test.c lib/include/checkpw.h $(LIB_SO)
+$(C_ABI_BIN): tests/c_abi/c_abi_test.c lib/core/checkpw.h $(LIB_SO)
 	@mkdir -p $(@D)
 	$(call say,CC,$@)
-	$(Q)$(CC) -Ilib/include $(CFLAGS) -Wstrict-prototypes -fPIE -pie $(LDFLAGS) -o $@ $< \
+	$(Q)$(CC) -Ilib/core $(CFLAGS) -Wstrict-prototypes -fPIE -pie $(LDFLAGS) -o $@ $< \
 	  -L$(BUILD)/lib -Wl,-rpath,$(abspath $(BUILD))/lib -lcheckpw
 
 # Copies of the programs whose compiled-in database is a file the setuid test makes
 # (CHECKPW_DB is ignored under setuid, as it must be).
 SETUID_DBPATH = $(abspath $(BUILD))/tests/setuid/users.db
 SETUID_BINS   = $(BUILD)/tests/setuid/checkpw $(BUILD)/tests/setuid/cram-md5-checkpw
-$(BUILD)/tests/setuid/checkpassword.o: lib/checkpassword.cc
+$(BUILD)/tests/setuid/default_location.o: lib/store/default_location.cc
 	@mkdir -p $(@D)
 	$(call say,CXX,$@)
 	$(Q)$(CXX) $(CPPFLAGS) -UCHECKPW_DBPATH -DCHECKPW_DBPATH='"$(SETUID_DBPATH)"' $(CXXFLAGS) \
 	  -fPIE -c -o $@ $<
-$(BUILD)/tests/setuid/%: $(BUILD)/%/main.o $(BUILD)/tests/setuid/checkpassword.o $(LIB_A)
+$(BUILD)/tests/setuid/%: $(BUILD)/%/main.o $(BUILD)/tests/setuid/default_location.o $(INTERNAL_A) \
+  $(LIB_A)
 	@mkdir -p $(@D)
 	$(call say,LINK,$@)
-	$(Q)$(CXX) -fPIE -pie $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB_A) $(LIBS)
+	$(Q)$(CXX) -fPIE -pie $(LDFLAGS) -o $@ $(filter %.o,$^) $(LINK_LIBS)
 
-$(BENCH_BIN): $(BENCH_OBJS) $(LIB_A)
+$(BENCH_BIN): $(BENCH_OBJS) $(INTERNAL_A) $(LIB_A)
 	@mkdir -p $(@D)
 	$(call say,LINK,$@)
-	$(Q)$(CXX) -fPIE -pie $(LDFLAGS) -o $@ $(BENCH_OBJS) $(LIB_A) $(LIBS) -lbenchmark_main -lbenchmark -lpthread -lcrypto
+	$(Q)$(CXX) -fPIE -pie $(LDFLAGS) -o $@ $(BENCH_OBJS) $(LINK_LIBS) -lbenchmark_main -lbenchmark -lpthread -lcrypto
 
 # The test run ends with one plain line, "N passed, M failed", summed over every binary.
 test: all $(TEST_BIN) $(C_ABI_BIN) $(SETUID_BINS)
@@ -156,7 +174,7 @@ FUZZ_TARGETS := $(patsubst tests/fuzz/%.cc,$(BUILD)/fuzz/%,$(wildcard tests/fuzz
 $(BUILD)/fuzz/%: tests/fuzz/%.cc $(LIB_SRCS)
 	@mkdir -p $(@D)
 	$(call say,FUZZ,$@)
-	$(Q)clang++ -Ilib/include -DCHECKPW_DBPATH='"$(DBPATH)"' -std=c++20 -O1 -g \
+	$(Q)clang++ -Ilib -DCHECKPW_DBPATH='"$(DBPATH)"' -std=c++20 -O1 -g \
 	  -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRCS) $(LIBS)
 fuzz: $(FUZZ_TARGETS)
 	@for t in $(FUZZ_TARGETS); do \
@@ -175,15 +193,14 @@ deps:
 	@sh install/deps.sh $(DEB_PACKAGES)
 
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/checkpw \
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) \
 	  $(DESTDIR)$(PKGCONFIGDIR)
 	install -m 0755 $(PROG_BINS) $(DESTDIR)$(BINDIR)/
 	install -m 0644 $(LIB_A) $(DESTDIR)$(LIBDIR)/
 	install -m 0755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/
 	$(Q)ln -sf libcheckpw.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(LIB_SONAME)
 	ln -sf $(LIB_SONAME) $(DESTDIR)$(LIBDIR)/libcheckpw.so
-	install -m 0644 lib/include/checkpw.h $(DESTDIR)$(INCLUDEDIR)/
-	install -m 0644 lib/include/checkpw/*.h $(DESTDIR)$(INCLUDEDIR)/checkpw/
+	install -m 0644 lib/core/checkpw.h $(DESTDIR)$(INCLUDEDIR)/
 	$(PC_SUBST) > $(DESTDIR)$(PKGCONFIGDIR)/checkpw.pc  # with this install's PREFIX
 
 uninstall:
@@ -191,7 +208,6 @@ uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/libcheckpw.a $(DESTDIR)$(LIBDIR)/libcheckpw.so \
 	  $(DESTDIR)$(LIBDIR)/$(LIB_SONAME) $(DESTDIR)$(LIBDIR)/libcheckpw.so.$(VERSION)
 	rm -f $(DESTDIR)$(INCLUDEDIR)/checkpw.h $(DESTDIR)$(PKGCONFIGDIR)/checkpw.pc
-	rm -rf $(DESTDIR)$(INCLUDEDIR)/checkpw
 
 FORMAT_SRCS = $(shell find lib checkpw cram-md5-checkpw userdb-tool tests bench \
   -name '*.cc' -o -name '*.h' -o -name '*.c' 2>/dev/null)
@@ -203,5 +219,5 @@ format-check:
 clean:
 	rm -rf build
 
--include $(LIB_OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(BENCH_OBJS:.o=.d) \
+-include $(CORE_OBJS:.o=.d) $(INTERNAL_OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(BENCH_OBJS:.o=.d) \
   $(foreach p,$(PROGRAMS),$($(p)_OBJS:.o=.d))

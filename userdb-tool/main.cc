@@ -1,12 +1,14 @@
 // userdb-tool: the administrator's command for the user database, and its only writer
-// of accounts. Commands live in commands.cc; this file sets up the process, parses the
-// command line and maps the outcome to an exit code (0 done, 1 refused, 2 usage or
-// invalid input, 111 temporary), with one catch-all for anything unexpected.
+// of accounts. Commands are rows of the table in commands.cc; this file sets up the
+// process, parses the command line, runs the command's row and maps the outcome to an
+// exit code (0 done, 1 refused, 2 usage or invalid input, 111 temporary), with one
+// catch-all for anything unexpected.
 #include <sodium.h>
 #include <sys/auxv.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <exception>
@@ -26,7 +28,13 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "%s: fatal: unable to initialize libsodium\n", tool::kProg);
       return exit_code(Verdict::kTempFail);
     }
-    auto inv = tool::parse_args(argc, argv, getauxval(AT_SECURE) != 0);
+    // Installed setuid, the tool would write any database a caller names with --db, as
+    // its owner. Administrators get access to the file instead; we never run so.
+    if (getauxval(AT_SECURE) != 0 || getuid() != geteuid() || getgid() != getegid()) {
+      std::fprintf(stderr, "%s: fatal: refusing to run setuid or setgid\n", tool::kProg);
+      return exit_code(Verdict::kMisuse);
+    }
+    auto inv = tool::parse_args(argc, argv);
     if (!inv) {
       std::fprintf(stderr, "%s: fatal: %s\n", tool::kProg, inv.error().message.c_str());
       return exit_code(inv.error().verdict);
@@ -35,7 +43,8 @@ int main(int argc, char** argv) {
       std::fputs(tool::help_text(inv->command).c_str(), stdout);
       return std::fflush(stdout) == 0 ? 0 : exit_code(Verdict::kTempFail);
     }
-    auto done = tool::run_command(*inv);
+    const tool::Command* command = tool::find_command(inv->command);
+    auto done = command != nullptr ? command->run(*inv) : Status(tool::usage_error("no command"));
     if (!done) {
       std::fprintf(stderr, "%s: fatal: %s\n", tool::kProg, done.error().message.c_str());
       return exit_code(done.error().verdict);

@@ -2,6 +2,7 @@
 // CRAM-MD5 secret cannot appear by accident: neither is ever read here.
 #include <ctime>
 
+#include "auth/password.h"
 #include "tool.h"
 
 namespace checkpw::tool {

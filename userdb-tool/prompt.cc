@@ -42,7 +42,8 @@ Status read_into(int fd, PasswordBuffer& out, bool stop_at_newline) {
   return ok_status();
 }
 
-// One line: at most one newline, and only at the end, where it is removed.
+// One line: at most one newline, and only at the end, where it is removed with a CR
+// before it.
 Status take_line(PasswordBuffer& buf) {
   std::size_t n = buf.size();
   const auto* nl = static_cast<const unsigned char*>(std::memchr(buf.data(), '\n', n));
@@ -51,6 +52,9 @@ Status take_line(PasswordBuffer& buf) {
     return failure(Verdict::kMisuse, "read password", "more than one line of input");
   }
   if (nl != nullptr) --n;
+  // A line from a Windows editor or a CRLF pipe ends in "\r\n": the CR is the line end,
+  // not the password's last character.
+  if (nl != nullptr && n > 0 && buf.data()[n - 1] == '\r') --n;
   if (n > kPasswordMax) {
     buf.wipe();
     return failure(Verdict::kMisuse, "read password",

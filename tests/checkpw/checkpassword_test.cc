@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "checkpw/cram_md5.h"
+#include "core/cram_md5.h"
 #include "support/db.h"
 #include "support/request.h"
 #include "support/runner.h"

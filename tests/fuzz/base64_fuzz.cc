@@ -5,7 +5,7 @@
 #include <cstring>
 #include <vector>
 
-#include "checkpw/base64.h"
+#include "core/base64.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const unsigned char* data, std::size_t size) {
   const std::span<const char> text(reinterpret_cast<const char*>(data), size);

@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "checkpw/request.h"
+#include "auth/request.h"
 
 namespace {
 
@@ -37,7 +37,7 @@ extern "C" int LLVMFuzzerTestOneInput(const unsigned char* data, std::size_t siz
     return 0;
   }
   if (!inside(req, req.user) || !inside(req, req.secret) || !inside(req, req.third)) std::abort();
-  const checkpw::CramFields f = checkpw::classify_cram_fields(req);
+  const checkpw::CramFields f = checkpw::classify_cram_fields(req.secret, req.third);
   if (f.mechanism == checkpw::Mechanism::kCramMd5) {
     if (!checkpw::looks_like_cram_response(f.response) || !inside(req, f.challenge)) std::abort();
   } else if (!inside(req, f.password)) {

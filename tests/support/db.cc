@@ -86,21 +86,32 @@ std::string db_dump(const std::string& path) {
   return out;
 }
 
-void db_exec(const std::string& path, const std::string& sql) {
-  Db d;
-  if (sqlite3_open_v2(path.c_str(), &d.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
+DbConnection::DbConnection(const std::string& path) {
+  if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
       SQLITE_OK) {
+    sqlite3_close_v2(db_);
     throw std::runtime_error("open " + path);
   }
-  sqlite3_busy_timeout(d.db, 5000);
+  sqlite3_busy_timeout(db_, 5000);
   int persist = 1;
-  sqlite3_file_control(d.db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+  sqlite3_file_control(db_, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+}
+
+DbConnection::~DbConnection() {
+  sqlite3_close_v2(db_);
+}
+
+void DbConnection::exec(const std::string& sql) {
   char* msg = nullptr;
-  if (sqlite3_exec(d.db, sql.c_str(), nullptr, nullptr, &msg) != SQLITE_OK) {
+  if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &msg) != SQLITE_OK) {
     std::string m = msg != nullptr ? msg : "error";
     sqlite3_free(msg);
     throw std::runtime_error(m);
   }
+}
+
+void db_exec(const std::string& path, const std::string& sql) {
+  DbConnection(path).exec(sql);
 }
 
 RunResult run_userdb_tool(const std::string& db, std::vector<std::string> args,

@@ -8,11 +8,27 @@
 
 #include "support/runner.h"
 
+struct sqlite3;
+
 namespace checkpw::test {
 
 // "user_version N", each schema entry, then every row of every table in rowid order,
 // values typed (integers, 'text', X'blob', NULL). Throws if the file cannot be read.
 std::string db_dump(const std::string& path);
+
+// A raw connection (persistent WAL, 5 s busy timeout) for fixtures that must hold a
+// transaction open across other work. Triggers run here: it stands for a foreign client.
+class DbConnection {
+ public:
+  explicit DbConnection(const std::string& path);  // throws if it cannot open
+  ~DbConnection();
+  DbConnection(const DbConnection&) = delete;
+  DbConnection& operator=(const DbConnection&) = delete;
+  void exec(const std::string& sql);  // throws on error
+
+ private:
+  sqlite3* db_ = nullptr;
+};
 
 // Runs SQL on the file (read-write, created if missing, persistent WAL), throwing on
 // error. For fixtures only.

@@ -31,7 +31,7 @@ TEST_F(ConcurrencyTest, TwoWritersAdd500UsersEach) {
   a.join();
   b.join();
   EXPECT_EQ(failures, 0) << first_error;
-  auto u = Userdb::open_readonly(db);
+  auto u = SqliteStore::open(db, SqliteStore::Mode::kDecide);
   ASSERT_TRUE(u.ok());
   EXPECT_EQ(u->count().value(), 1000);
   EXPECT_EQ(tool({"check"}).exit_code, 0);
@@ -39,7 +39,7 @@ TEST_F(ConcurrencyTest, TwoWritersAdd500UsersEach) {
 
 TEST_F(ConcurrencyTest, ReaderKeptOpenNeverSeesAHalfWrittenAccount) {
   add("a", "pw", {"--uid", "1", "--gid", "1", "--home", "/home/1"});
-  auto ro = Userdb::open_readonly(db);
+  auto ro = SqliteStore::open(db, SqliteStore::Mode::kDecide);
   ASSERT_TRUE(ro.ok());
   std::atomic<bool> done{false};
   std::atomic<int> bad{0}, reads{0};
@@ -91,11 +91,13 @@ TEST_F(ConcurrencyTest, UnwritableFileIsTemporaryAndChangesNothing) {
            {{"del", "a"}, ""},
            {{"disable", "a"}, ""},
            {{"set", "a", "--uid", "5"}, ""},
-           {{"config", "failure_delay_ms", "5"}, ""},
-           {{"init"}, ""}}) {
+           {{"config", "failure_delay_ms", "5"}, ""}}) {
     const auto r = refused(111, args, in, kNobody);
     EXPECT_NE(r.err.find("not writable"), std::string::npos) << r.err;
   }
+  // init on a file another user owns refuses to adopt it (and changes nothing either).
+  const auto r = refused(1, {"init"}, "", kNobody);
+  EXPECT_NE(r.err.find("refusing to adopt"), std::string::npos) << r.err;
 }
 
 TEST_F(ConcurrencyTest, PlaintextNeverReachesTheDisk) {

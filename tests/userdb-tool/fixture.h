@@ -11,7 +11,9 @@
 #include <utility>
 #include <vector>
 
-#include "checkpw/userdb.h"
+#include "auth/password.h"
+#include "store/schema.h"
+#include "store/sqlite_store.h"
 #include "support/db.h"
 #include "support/runner.h"
 #include "support/util.h"
@@ -63,7 +65,7 @@ class ToolTest : public ::testing::Test {
   }
 
   std::optional<Account> find(const std::string& name) {
-    auto u = Userdb::open_readonly(db);
+    auto u = SqliteStore::open(db, SqliteStore::Mode::kDecide);
     if (!u) throw std::runtime_error(u.error().message);
     auto a = u->find(name);
     if (!a) throw std::runtime_error(a.error().message);

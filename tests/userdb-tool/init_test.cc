@@ -21,9 +21,9 @@ TEST_F(InitTest, CreatesPrivateDatabaseWithPersistentWal) {
   for (const char* suffix : {"", "-wal", "-shm"}) {
     EXPECT_EQ(stat_of(db + suffix).st_mode & 07777, 0600u) << suffix;
   }
-  auto u = Userdb::open_readonly(db);
+  auto u = SqliteStore::open(db, SqliteStore::Mode::kDecide);
   ASSERT_TRUE(u.ok());
-  EXPECT_EQ(u->schema_version().value(), kUserdbSchemaVersion);
+  EXPECT_EQ(u->schema_version().value(), kSchemaVersion);
 }
 
 TEST_F(InitTest, GroupMakes0640WithThatGroup) {
@@ -63,14 +63,46 @@ TEST_F(InitTest, UnknownGroupIsAUsageError) {
   EXPECT_NE(access(db.c_str(), F_OK), 0);
 }
 
-TEST_F(InitTest, MigratesAnOlderSchemaAndSaysSo) {
-  db_exec(db, "PRAGMA journal_mode = WAL");  // a version-0 database
-  EXPECT_EQ(tool({"list"}).exit_code, 111);  // others refuse until it is migrated
-  const auto r = tool({"init"});
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("migrated"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("from schema version 0 to 1"), std::string::npos) << r.out;
-  EXPECT_EQ(tool({"list"}).exit_code, 0);
+// init never adopts a file it did not create: a touched file, an SQLite file without our
+// schema, a file open to others or owned by someone else is refused (exit 1) and left
+// exactly as it was, mode and owner included.
+TEST_F(InitTest, RefusesAFileItDidNotCreate) {
+  struct Case {
+    const char* name;
+    mode_t mode;
+    bool sqlite;
+    bool foreign_owner;
+  };
+  for (const Case& c :
+       {Case{"touched-0644", 0644, false, false}, Case{"touched-0600", 0600, false, false},
+        Case{"empty-sqlite-wal", 0600, true, false},
+        Case{"world-writable-foreign", 0666, false, true}}) {
+    SCOPED_TRACE(c.name);
+    db = dir.file(std::string(c.name) + ".db");
+    if (c.sqlite) {
+      db_exec(db, "PRAGMA journal_mode = WAL");
+    } else {
+      test::write_file(db, "");
+    }
+    ASSERT_EQ(chmod(db.c_str(), c.mode), 0);
+    if (c.foreign_owner) {
+      if (geteuid() != 0) continue;  // only root can give a file away
+      ASSERT_EQ(chown(db.c_str(), test::kNobody.uid, test::kNobody.gid), 0);
+    }
+    struct stat before {};
+    ASSERT_EQ(stat(db.c_str(), &before), 0);
+    const std::string dump_before = test::read_file(db);
+    const auto r = tool({"init"});
+    EXPECT_EQ(r.exit_code, 1) << r.err;
+    EXPECT_NE(r.err.find("refusing"), std::string::npos) << r.err;
+    struct stat after {};
+    ASSERT_EQ(stat(db.c_str(), &after), 0);
+    EXPECT_EQ(after.st_mode, before.st_mode);
+    EXPECT_EQ(after.st_uid, before.st_uid);
+    EXPECT_EQ(after.st_size, before.st_size);
+    EXPECT_EQ(test::read_file(db), dump_before);
+    EXPECT_EQ(tool({"list"}).exit_code, 111) << "no command uses it either";
+  }
 }
 
 TEST_F(InitTest, NewerSchemaIsRefusedEverywhere) {

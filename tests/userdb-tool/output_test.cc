@@ -1,7 +1,7 @@
 // show, list (text and JSON), verify, config, check and --help.
 #include <sys/stat.h>
 
-#include "checkpw/hex.h"
+#include "core/hex.h"
 #include "support/json.h"
 #include "userdb-tool/fixture.h"
 
@@ -55,9 +55,9 @@ TEST_F(OutputTest, ShowText) {
   add("bob", "pw", {"--no-cram-md5", "--gid", "7"});
   ASSERT_EQ(tool({"disable", "bob"}).exit_code, 0);
   {
-    auto u = Userdb::open_readwrite(db);
+    auto u = SqliteStore::open(db, SqliteStore::Mode::kBookkeep);
     ASSERT_TRUE(u.ok());
-    ASSERT_TRUE(u->record_failure("bob").ok());
+    ASSERT_TRUE(u->record_failure("bob", 1700000000).ok());
   }
   const auto r = tool({"show", "bob"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -180,7 +180,10 @@ TEST_F(OutputTest, CheckReportsAndAudits) {
   add("a", "pw");
   auto r = tool({"check"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.out, "integrity: ok\nschema: version 1 (current)\naccounts: 1\npermissions: ok\n");
+  EXPECT_EQ(r.out,
+            "integrity: ok\nschema: version 1 (current)\n"
+            "objects: ok (no trigger, view, table or index beyond the schema)\n"
+            "accounts: 1\nrows: ok\npermissions: ok\n");
   EXPECT_EQ(r.err, "");
   ASSERT_EQ(chmod(db.c_str(), 0644), 0);
   ASSERT_EQ(chmod(dir.path().c_str(), 0775), 0);

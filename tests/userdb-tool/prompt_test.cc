@@ -10,7 +10,7 @@
 #include <chrono>
 #include <cstdlib>
 
-#include "checkpw/password.h"
+#include "auth/password.h"
 #include "userdb-tool/fixture.h"
 
 namespace checkpw::test {

@@ -1,0 +1,151 @@
+#include "auth/login.h"
+
+#include <sodium.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <ctime>
+#include <string_view>
+
+#include "auth/log.h"
+#include "store/location.h"
+
+namespace checkpw {
+namespace {
+
+bool env_is(const ProcessInfo& proc, const char* name, std::string_view value) {
+  const char* v = trusted_env(proc, name);
+  return v != nullptr && value == v;
+}
+
+Caller caller_of(const ProcessInfo& proc) {
+  Caller c;
+  c.lookup = env_is(proc, "AUTHORIZED", "1");
+  c.credentials =
+      c.lookup && env_is(proc, "CREDENTIALS_LOOKUP", "1") && env_is(proc, "SCHEME", "CRAM-MD5");
+  // Dovecot always tells us the uid it expects the reply helper to keep.
+  c.dovecot = c.lookup || trusted_env(proc, "ORIG_UID") != nullptr;
+  return c;
+}
+
+void warn(const Run& run, const std::string& text) {
+  const std::string line = std::string(run.prog) + ": warning: " + text + "\n";
+  ssize_t ignored = write(2, line.data(), line.size());
+  (void)ignored;
+}
+
+}  // namespace
+
+Run run_start(const char* prog, Program program, const ProcessInfo& proc) {
+  Run run;
+  run.prog = prog;
+  run.program = program;
+  run.proc = proc;
+  run.caller = caller_of(proc);
+  const char* remote = std::getenv("TCPREMOTEIP");  // logged escaped, never trusted
+  run.remote = remote != nullptr ? remote : "";
+  run.location = store_location(trusted_env(proc, "CHECKPW_DB"));
+  return run;
+}
+
+bool run_ready(Run& run, int argc, char** argv, Decision& d) {
+  clock_gettime(CLOCK_MONOTONIC, &run.arrived);
+  bool ok = true;
+  if (sodium_init() < 0) {
+    d.set(Verdict::kTempFail, "sodium-init-failed");
+    ok = false;
+  } else if (argc < 2 || argv[1] == nullptr || argv[1][0] == '\0') {
+    d.set(Verdict::kMisuse, "no-subprogram");
+    ok = false;
+  }
+  if (!ok) close(kRequestFd);
+  return ok;
+}
+
+bool request_take(Run& run, Request& req, Decision& d) {
+  const Verdict v = request_read(kRequestFd, req);
+  clock_gettime(CLOCK_MONOTONIC, &run.arrived);
+  if (v != Verdict::kAccept) {
+    d.set(v, v == Verdict::kReject ? "request-too-long" : "fd3-unreadable");
+    return false;
+  }
+  if (request_parse(req) != Verdict::kAccept) {
+    d.set(Verdict::kMisuse, "malformed-request");
+    return false;
+  }
+  return true;
+}
+
+bool account_look_up(const Run& run, const Request& req, Lookup& found, Decision& d) {
+  auto fail = [&](const char* what, const Error& e) {
+    d.detail = std::string("unable to ") + what + ": " + e.message;
+    d.set(Verdict::kTempFail, "database-unavailable");
+    return false;
+  };
+  Result<std::unique_ptr<Store>> store = store_open(run.location, StoreAccess::kDecide);
+  if (!store) return fail("open database", store.error());
+  found.store = std::move(store.value());
+  Result<Settings> settings = found.store->settings();
+  if (!settings) return fail("read settings", settings.error());
+  found.settings = std::move(settings.value());
+  Result<std::optional<Account>> account = account_lookup(*found.store, found.settings, req.user);
+  if (!account) return fail("look up user", account.error());
+  found.account = std::move(account.value());
+  return true;
+}
+
+Login login_of(const Run& run, const Request& req) {
+  Login login;
+  login.program = run.program;
+  login.caller = run.caller;
+  login.user = req.user;
+  login.secret = req.secret;
+  login.third = req.third;
+  return login;
+}
+
+void bookkeep(const Run& run, Decision& d) {
+  if (d.book.kind == Book::kNone) return;
+  Result<std::unique_ptr<Store>> store = store_open(run.location, StoreAccess::kBookkeep);
+  const auto now = static_cast<std::int64_t>(std::time(nullptr));
+  if (store && d.book.kind == Book::kFailure) {
+    (void)(*store)->record_failure(d.user, now);
+  } else if (store) {
+    (void)(*store)->record_success(d.user, now);
+    if (!d.book.fresh_hash.empty()) {
+      CramSecret cram{};
+      std::memcpy(cram.data(), d.book.fresh_cram.data(), cram.size());
+      // Only while the stored hash is still the one verified: a password changed by an
+      // administrator meanwhile is never undone.
+      (void)(*store)->replace_hash(d.user, d.book.verified_hash, d.book.fresh_hash,
+                                   d.book.fresh_has_cram ? &cram : nullptr, now);
+      sodium_memzero(cram.data(), cram.size());
+    }
+  }
+  d.book.fresh_cram.wipe();
+}
+
+void answer_after_delay(const Run& run, const Decision& d) {
+  if (d.verdict != Verdict::kReject || run.caller.lookup || d.failure_delay_ms <= 0) return;
+  struct timespec until = run.arrived;
+  until.tv_sec += d.failure_delay_ms / 1000;
+  until.tv_nsec += static_cast<long>(d.failure_delay_ms % 1000) * 1000000L;
+  if (until.tv_nsec >= 1000000000L) {
+    until.tv_sec += 1;
+    until.tv_nsec -= 1000000000L;
+  }
+  while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, nullptr) == EINTR) {
+  }
+}
+
+void log_decision(const Run& run, const Decision& d) {
+  LogEntry entry{run.prog, d.verdict, d.mech, run.remote, {}, d.reason};
+  if (d.verdict == Verdict::kAccept || d.log_user_on_reject) {
+    entry.user = {reinterpret_cast<const unsigned char*>(d.user.data()), d.user.size()};
+  }
+  if (!d.detail.empty()) warn(run, d.detail);
+  log_decision(entry);
+}
+
+}  // namespace checkpw

@@ -1,0 +1,72 @@
+// The steps of one checkpassword login, in the order checkpw/main.cc and
+// cram-md5-checkpw/main.cc call them (DESIGN.md sections 2-8). Each step takes the
+// Decision so far: a step that fails sets its verdict and reason, and every later step
+// sees that and does only what a failed login still needs (closing fd 3, the delay, the
+// log line). Nothing here exits: main turns the last verdict into the exit status.
+#pragma once
+
+#include <time.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "auth/decision.h"
+#include "auth/identity.h"
+#include "auth/request.h"
+#include "store/store.h"
+
+namespace checkpw {
+
+inline constexpr int kRequestFd = 3;
+
+// One run of a program: who called, how, from where, and against which store.
+struct Run {
+  const char* prog = "checkpw";  // for log lines
+  Program program = Program::kCheckpw;
+  ProcessInfo proc;
+  Caller caller;
+  std::string remote;          // $TCPREMOTEIP, logged escaped, never trusted
+  std::string location;        // the store: CHECKPW_DB when not secure, else the compiled-in one
+  struct timespec arrived {};  // CLOCK_MONOTONIC when the request was read
+};
+
+// Reads what the caller may steer (only when not secure) into a Run.
+Run run_start(const char* prog, Program program, const ProcessInfo& proc);
+
+// libsodium initialized (its fast code paths are chosen here) and a subprogram named.
+// On failure: kTempFail or kMisuse in `d`, and fd 3 closed unread.
+[[nodiscard]] bool run_ready(Run& run, int argc, char** argv, Decision& d);
+
+// Reads fd 3 (at most 512 bytes, then closed) and splits the fields.
+[[nodiscard]] bool request_take(Run& run, Request& req, Decision& d);
+
+// What the store says: settings and the account (the store open read-only meanwhile).
+struct Lookup {
+  std::unique_ptr<Store> store;
+  Settings settings;
+  std::optional<Account> account;
+};
+[[nodiscard]] bool account_look_up(const Run& run, const Request& req, Lookup& found, Decision& d);
+
+Login login_of(const Run& run, const Request& req);
+
+// Best effort after the verdict, through a separate writable store that gives up on a
+// busy writer quickly; a reader that may not write (group members) skips it.
+void bookkeep(const Run& run, Decision& d);
+
+// A rejection is answered failure_delay_ms after the request arrived (DESIGN.md 4).
+void answer_after_delay(const Run& run, const Decision& d);
+
+// Acceptances: the environment (Dovecot's EXTRA, USER, HOME, SHELL), the identity the
+// subprogram runs as (DESIGN.md section 5), and a subprogram that can be executed.
+void take_identity(const Run& run, char** argv, Decision& d);
+
+// The one line per decision on stderr (DESIGN.md section 8).
+void log_decision(const Run& run, const Decision& d);
+
+// Wipes every secret and execs argv[1]. Returns only when there was nothing to exec or
+// exec failed; the failure is then logged as a temporary failure.
+[[nodiscard]] Verdict exec_subprogram(const Run& run, Decision& d, char** argv);
+
+}  // namespace checkpw

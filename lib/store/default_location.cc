@@ -1,0 +1,10 @@
+// Kept apart from location.cc so a build can compile it with another CHECKPW_DBPATH.
+#include "store/location.h"
+
+namespace checkpw {
+
+const char* store_default_location() noexcept {
+  return CHECKPW_DBPATH;
+}
+
+}  // namespace checkpw

@@ -1,0 +1,395 @@
+// Connections get the busy timeout, secure_delete and in-memory temporaries before their
+// first statement, and persistent WAL files (SQLITE_FCNTL_PERSIST_WAL): a read-only group
+// member cannot create -wal or -shm, so they must outlive every writer (DESIGN.md
+// section 7). Rows are checked on the way out (account_read_check) as on the way in.
+#include "store/sqlite_store.h"
+
+#include <cstring>
+#include <ctime>
+
+#include "store/db_file.h"
+#include "store/schema.h"
+
+namespace checkpw {
+namespace {
+
+constexpr int kDefaultBusyTimeoutMs = 5000;
+
+constexpr const char* kAccountColumns =
+    "id, name, hash, cram_md5, enabled, uid, gid, home, shell, created, changed, last_login, "
+    "failures, total_failures";
+
+Error reject(std::string message) {
+  return {Verdict::kReject, std::move(message)};
+}
+
+// An IMMEDIATE transaction that rolls back unless committed.
+class Transaction {
+ public:
+  explicit Transaction(SqliteDb& db) noexcept : db_(db) {}
+  ~Transaction() { db_.rollback_if_open(); }
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+  [[nodiscard]] Status begin() { return db_.exec("BEGIN IMMEDIATE"); }
+  [[nodiscard]] Status commit() { return db_.exec("COMMIT"); }
+
+ private:
+  SqliteDb& db_;
+};
+
+void bind_optional_id(SqliteStmt& st, int i, const std::optional<std::uint32_t>& v) {
+  if (v) {
+    st.bind_int64(i, *v);
+  } else {
+    st.bind_null(i);
+  }
+}
+
+void bind_optional_text(SqliteStmt& st, int i, const std::optional<std::string>& v) {
+  if (v) {
+    st.bind_text(i, *v);
+  } else {
+    st.bind_null(i);
+  }
+}
+
+void bind_cram(SqliteStmt& st, int i, const CramSecret* cram) {
+  if (cram != nullptr) {
+    st.bind_blob(i, *cram);
+  } else {
+    st.bind_null(i);
+  }
+}
+
+// A row as an Account; with `checked`, only one userdb-tool would write (find(): what
+// the programs and verify use). list() shows every row, so the administrator can see it.
+Result<Account> account_from_row(const SqliteStmt& st, bool checked) {
+  Account a;
+  a.id = st.column_int64(0);
+  a.name = st.column_text(1);
+  a.hash = st.column_text(2);
+  if (!st.is_null(3)) {
+    const auto blob = st.column_blob(3);
+    if (blob.size() != a.cram_md5.size()) return temp_error("corrupt CRAM-MD5 secret");
+    std::memcpy(a.cram_md5.data(), blob.data(), blob.size());
+    a.has_cram_md5 = true;
+  }
+  a.enabled = st.column_int64(4) != 0;
+  for (int col : {5, 6}) {
+    if (st.is_null(col)) continue;
+    const std::int64_t v = st.column_int64(col);
+    if (v < 0 || v > 4294967294) return temp_error("corrupt uid or gid");
+    (col == 5 ? a.uid : a.gid) = static_cast<std::uint32_t>(v);
+  }
+  if (!st.is_null(7)) a.home = st.column_text(7);
+  if (!st.is_null(8)) a.shell = st.column_text(8);
+  a.created = st.column_int64(9);
+  a.changed = st.column_int64(10);
+  if (!st.is_null(11)) a.last_login = st.column_int64(11);
+  a.failures = st.column_int64(12);
+  a.total_failures = st.column_int64(13);
+  if (checked) {
+    if (auto r = account_read_check(a); !r) return r.error();
+  }
+  return a;
+}
+
+// Runs one UPDATE or DELETE whose ?1 is the user name, in its own transaction;
+// kReject when no row matched.
+template <class Bind>
+Status write_by_name(SqliteDb& db, std::string_view sql, std::string_view name, Bind bind) {
+  Transaction tx(db);
+  if (auto r = tx.begin(); !r) return r;
+  auto st = SqliteStmt::prepare(db, sql);
+  if (!st) return st.error();
+  st->bind_text(1, name);
+  bind(*st);
+  auto r = st->step();
+  if (!r) return r.error();
+  if (db.changes() == 0) return reject("no such user");
+  return tx.commit();
+}
+
+}  // namespace
+
+// --- opening ----------------------------------------------------------------------
+
+Status SqliteStore::prepare_connection(bool writable) {
+  sqlite3* raw = db_.get();
+  sqlite3_busy_timeout(raw, kDefaultBusyTimeoutMs);
+  int persist = 1;
+  sqlite3_file_control(raw, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+  if (auto r = db_.exec("PRAGMA secure_delete = ON; PRAGMA temp_store = MEMORY"); !r) return r;
+  if (writable && sqlite3_db_readonly(raw, "main") == 1) {
+    return temp_error("database is not writable");
+  }
+  return ok_status();
+}
+
+Result<SqliteStore> SqliteStore::open(const std::string& path, Mode mode) {
+  const bool writable = mode == Mode::kBookkeep || mode == Mode::kAdmin;
+  auto opened = SqliteDb::open(path, writable ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY);
+  if (!opened) return opened.error();
+  SqliteStore s(std::move(opened.value()), path);
+  if (auto r = s.prepare_connection(writable); !r) return r.error();
+  auto version = checkpw::schema_version(s.db_);
+  if (!version) return version.error();
+  if (mode == Mode::kInspect) return s;
+  const SchemaUse use = mode == Mode::kAdmin ? SchemaUse::kMigrate : SchemaUse::kCurrent;
+  if (auto r = schema_version_check(*version, use); !r) return r.error();
+  if (writable) {
+    // Already WAL for databases made by create(); this converts older files.
+    auto st = SqliteStmt::prepare(s.db_, "PRAGMA journal_mode = WAL");
+    if (!st) return st.error();
+    if (auto r = st->step(); !r) return r.error();
+  }
+  if (*version == kSchemaVersion) {
+    auto settings = s.settings();
+    if (!settings) return settings.error();
+    sqlite3_busy_timeout(s.db_.get(),
+                         mode == Mode::kBookkeep ? kBookkeepingBusyMs : settings->busy_timeout_ms);
+  }
+  return s;
+}
+
+Result<SqliteStore> SqliteStore::create(const std::string& path, std::optional<gid_t> group) {
+  // Mode and group are set on the empty file before SQLite writes a byte; SQLite then
+  // gives -wal and -shm the database's mode (and owner, when run as root).
+  if (auto r = db_file_create(path, group); !r) return r.error();
+  auto fail = [&](const Error& e) -> Result<SqliteStore> {
+    db_file_remove(path);
+    return e;
+  };
+  auto opened = SqliteDb::open(path, SQLITE_OPEN_READWRITE);
+  if (!opened) return fail(opened.error());
+  SqliteStore s(std::move(opened.value()), path);
+  if (auto r = s.prepare_connection(true); !r) return fail(r.error());
+  if (auto r = s.db_.exec("PRAGMA journal_mode = WAL"); !r) return fail(r.error());
+  if (auto r = s.migrate(); !r) return fail(r.error());
+  if (auto r = s.ensure_wal_files(); !r) return fail(r.error());
+  return s;
+}
+
+Result<int> SqliteStore::schema_version() {
+  return checkpw::schema_version(db_);
+}
+
+Result<int> SqliteStore::migrate() {
+  return schema_migrate(db_);
+}
+
+Status SqliteStore::ensure_wal_files() {
+  // A read transaction makes SQLite open (and create, if missing) -wal and -shm.
+  if (auto r = db_.exec("SELECT count(*) FROM sqlite_schema"); !r) return r;
+  return db_file_match_wal(path_);
+}
+
+// --- settings ---------------------------------------------------------------------
+
+Result<Settings> SqliteStore::settings() {
+  auto st = SqliteStmt::prepare(db_, "SELECT key, value FROM settings");
+  if (!st) return st.error();
+  Settings s;
+  for (;;) {
+    auto r = st->step();
+    if (!r) return r.error();
+    if (*r == SqliteStmt::Step::kDone) break;
+    const SettingKey* key = setting_find(st->column_text(0));
+    if (key == nullptr) continue;  // a key this build does not know
+    if (auto p = key->parse(s, st->column_text(1)); !p) {
+      return temp_error("invalid setting in database: " + p.error().message);
+    }
+  }
+  return s;
+}
+
+Status SqliteStore::set_setting(std::string_view key, std::string_view value) {
+  Settings s;
+  if (auto r = setting_parse(s, key, value); !r) return r;
+  Transaction tx(db_);
+  if (auto r = tx.begin(); !r) return r;
+  auto st = SqliteStmt::prepare(db_,
+                                "INSERT INTO settings (key, value) VALUES (?1, ?2) "
+                                "ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+  if (!st) return st.error();
+  st->bind_text(1, key);
+  st->bind_text(2, *setting_get(s, key));  // canonical form: "19M" is stored as bytes
+  if (auto r = st->step(); !r) return r.error();
+  return tx.commit();
+}
+
+// --- accounts ---------------------------------------------------------------------
+
+Result<std::optional<Account>> SqliteStore::find(std::string_view name) {
+  auto st = SqliteStmt::prepare(
+      db_, std::string("SELECT ") + kAccountColumns + " FROM accounts WHERE name = ?1");
+  if (!st) return st.error();
+  st->bind_text(1, name);
+  auto r = st->step();
+  if (!r) return r.error();
+  if (*r == SqliteStmt::Step::kDone) return std::optional<Account>();
+  auto a = account_from_row(*st, true);
+  if (!a) return a.error();
+  return std::optional<Account>(std::move(a.value()));
+}
+
+Result<std::vector<Account>> SqliteStore::list() {
+  auto st = SqliteStmt::prepare(
+      db_, std::string("SELECT ") + kAccountColumns + " FROM accounts ORDER BY name");
+  if (!st) return st.error();
+  std::vector<Account> out;
+  for (;;) {
+    auto r = st->step();
+    if (!r) return r.error();
+    if (*r == SqliteStmt::Step::kDone) break;
+    auto a = account_from_row(*st, false);
+    if (!a) return a.error();
+    out.push_back(std::move(a.value()));
+  }
+  return out;
+}
+
+Result<std::int64_t> SqliteStore::count() {
+  auto st = SqliteStmt::prepare(db_, "SELECT count(*) FROM accounts");
+  if (!st) return st.error();
+  auto r = st->step();
+  if (!r) return r.error();
+  return st->column_int64(0);
+}
+
+Status SqliteStore::record_success(std::string_view name, std::int64_t now) {
+  return write_by_name(db_, "UPDATE accounts SET last_login = ?2, failures = 0 WHERE name = ?1",
+                       name, [&](SqliteStmt& st) { st.bind_int64(2, now); });
+}
+
+Status SqliteStore::record_failure(std::string_view name, std::int64_t) {
+  return write_by_name(db_,
+                       "UPDATE accounts SET failures = failures + 1, "
+                       "total_failures = total_failures + 1 WHERE name = ?1",
+                       name, [](SqliteStmt&) {});
+}
+
+Status SqliteStore::replace_hash(std::string_view name, std::string_view verified,
+                                 std::string_view fresh, const CramSecret* cram, std::int64_t now) {
+  if (fresh.empty()) return Error{Verdict::kMisuse, "empty password hash"};
+  return write_by_name(
+      db_,
+      "UPDATE accounts SET hash = ?3, cram_md5 = ?4, changed = ?5 WHERE name = ?1 AND hash = ?2",
+      name, [&](SqliteStmt& st) {
+        st.bind_text(2, verified);
+        st.bind_text(3, fresh);
+        bind_cram(st, 4, cram);
+        st.bind_int64(5, now);
+      });
+}
+
+Status SqliteStore::set_password(std::string_view name, std::string_view hash,
+                                 const CramSecret* cram) {
+  if (hash.empty()) return Error{Verdict::kMisuse, "empty password hash"};
+  return write_by_name(db_,
+                       "UPDATE accounts SET hash = ?2, cram_md5 = ?3, changed = ?4 WHERE name = ?1",
+                       name, [&](SqliteStmt& st) {
+                         st.bind_text(2, hash);
+                         bind_cram(st, 3, cram);
+                         st.bind_int64(4, static_cast<std::int64_t>(std::time(nullptr)));
+                       });
+}
+
+Status SqliteStore::add(const Account& a) {
+  if (auto r = account_write_check(a); !r) return r;
+  Transaction tx(db_);
+  if (auto r = tx.begin(); !r) return r;
+  auto st = SqliteStmt::prepare(
+      db_,
+      "INSERT INTO accounts (name, hash, cram_md5, enabled, uid, gid, home, shell, created, "
+      "changed, last_login, failures, total_failures) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, NULL, 0, 0) "
+      "ON CONFLICT (name) DO NOTHING");
+  if (!st) return st.error();
+  st->bind_text(1, a.name);
+  st->bind_text(2, a.hash);
+  bind_cram(*st, 3, a.has_cram_md5 ? &a.cram_md5 : nullptr);
+  st->bind_int64(4, a.enabled ? 1 : 0);
+  bind_optional_id(*st, 5, a.uid);
+  bind_optional_id(*st, 6, a.gid);
+  bind_optional_text(*st, 7, a.home);
+  bind_optional_text(*st, 8, a.shell);
+  st->bind_int64(9, a.created != 0 ? a.created : static_cast<std::int64_t>(std::time(nullptr)));
+  if (auto r = st->step(); !r) return r.error();
+  if (db_.changes() == 0) return reject("user exists");
+  return tx.commit();
+}
+
+Status SqliteStore::remove(std::string_view name) {
+  return write_by_name(db_, "DELETE FROM accounts WHERE name = ?1", name, [](SqliteStmt&) {});
+}
+
+Status SqliteStore::set_enabled(std::string_view name, bool enabled) {
+  return write_by_name(db_, "UPDATE accounts SET enabled = ?2, changed = ?3 WHERE name = ?1", name,
+                       [&](SqliteStmt& st) {
+                         st.bind_int64(2, enabled ? 1 : 0);
+                         st.bind_int64(3, static_cast<std::int64_t>(std::time(nullptr)));
+                       });
+}
+
+Status SqliteStore::change(std::string_view name, const AccountChanges& c) {
+  for (const auto* id : {&c.uid, &c.gid}) {
+    if (*id) {
+      if (auto r = user_id_check(**id, id == &c.uid ? "uid" : "gid"); !r) return r;
+    }
+  }
+  for (const auto* path : {&c.home, &c.shell}) {
+    if (*path) {
+      if (auto r = user_path_check(**path, path == &c.home ? "home" : "shell"); !r) return r;
+    }
+  }
+  // Fixed SQL: each field is "set to ?n" (which may be NULL) or "keep", by a flag.
+  return write_by_name(db_,
+                       "UPDATE accounts SET "
+                       "uid = CASE ?2 WHEN 1 THEN ?3 ELSE uid END, "
+                       "gid = CASE ?4 WHEN 1 THEN ?5 ELSE gid END, "
+                       "home = CASE ?6 WHEN 1 THEN ?7 ELSE home END, "
+                       "shell = CASE ?8 WHEN 1 THEN ?9 ELSE shell END, "
+                       "changed = ?10 WHERE name = ?1",
+                       name, [&](SqliteStmt& st) {
+                         st.bind_int64(2, c.uid || c.clear_uid ? 1 : 0);
+                         bind_optional_id(st, 3, c.clear_uid ? std::nullopt : c.uid);
+                         st.bind_int64(4, c.gid || c.clear_gid ? 1 : 0);
+                         bind_optional_id(st, 5, c.clear_gid ? std::nullopt : c.gid);
+                         st.bind_int64(6, c.home || c.clear_home ? 1 : 0);
+                         bind_optional_text(st, 7, c.clear_home ? std::nullopt : c.home);
+                         st.bind_int64(8, c.shell || c.clear_shell ? 1 : 0);
+                         bind_optional_text(st, 9, c.clear_shell ? std::nullopt : c.shell);
+                         st.bind_int64(10, static_cast<std::int64_t>(std::time(nullptr)));
+                       });
+}
+
+Result<std::string> SqliteStore::integrity_check() {
+  auto st = SqliteStmt::prepare(db_, "PRAGMA integrity_check");
+  if (!st) return st.error();
+  std::string out;
+  for (;;) {
+    auto r = st->step();
+    if (!r) return r.error();
+    if (*r == SqliteStmt::Step::kDone) break;
+    if (!out.empty()) out += '\n';
+    out += st->column_text(0);
+  }
+  return out;
+}
+
+Result<std::vector<std::string>> SqliteStore::unexpected_objects() {
+  return schema_unexpected_objects(db_);
+}
+
+// --- the seam's entry point --------------------------------------------------------
+
+Result<std::unique_ptr<Store>> store_open(const std::string& location, StoreAccess access) {
+  auto s =
+      SqliteStore::open(location, access == StoreAccess::kDecide ? SqliteStore::Mode::kDecide
+                                                                 : SqliteStore::Mode::kBookkeep);
+  if (!s) return s.error();
+  return std::unique_ptr<Store>(new SqliteStore(std::move(s.value())));
+}
+
+}  // namespace checkpw

@@ -1,0 +1,53 @@
+// The store seam (DESIGN.md section 7): the one interface through which the login
+// decision reads accounts and settings and the bookkeeping records what happened. The
+// SQLite store (sqlite_store.h) is one implementation; a PostgreSQL store will be the
+// second. Nothing here names a database library, and no call takes SQL or a handle.
+// Errors: kTempFail for anything the store could not do (busy past its timeout, I/O,
+// corrupt or unexpected data), kReject for "no such account" or "no longer the one
+// verified"; messages never hold a secret.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/result.h"
+#include "store/account.h"
+#include "store/settings.h"
+
+namespace checkpw {
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  [[nodiscard]] virtual Result<Settings> settings() = 0;
+  // The account named exactly `name`; nullopt when there is none. A stored row that is
+  // not what userdb-tool would write is kTempFail (account_read_check).
+  [[nodiscard]] virtual Result<std::optional<Account>> find(std::string_view name) = 0;
+
+  // Bookkeeping after a verdict, each one short write; `now` in unix seconds.
+  // Success: last_login = now, failures = 0. Failure: failures and total_failures + 1.
+  [[nodiscard]] virtual Status record_success(std::string_view name, std::int64_t now) = 0;
+  [[nodiscard]] virtual Status record_failure(std::string_view name, std::int64_t now) = 0;
+  // Stores `fresh` (and the CRAM-MD5 secret, or none for nullptr) only while the stored
+  // hash is still `verified`: a password changed while a login ran is never undone.
+  // kReject when the hash changed or the account is gone.
+  [[nodiscard]] virtual Status replace_hash(std::string_view name, std::string_view verified,
+                                            std::string_view fresh, const CramSecret* cram,
+                                            std::int64_t now) = 0;
+};
+
+// How a checkpassword program opens the store: read-only for the decision, or writable
+// for the best-effort bookkeeping, which waits at most `busy_ms` for another writer.
+enum class StoreAccess { kDecide, kBookkeep };
+inline constexpr int kBookkeepingBusyMs = 200;
+
+// Opens the store at `location` (today a path to an SQLite file). kTempFail when it is
+// missing, unreadable, not ours, of another schema version, or (kBookkeep) not writable.
+[[nodiscard]] Result<std::unique_ptr<Store>> store_open(const std::string& location,
+                                                        StoreAccess access);
+
+}  // namespace checkpw

@@ -1,0 +1,59 @@
+// What every command shares: messages, output, names, and opening the store.
+#include <cstdio>
+
+#include "store/schema.h"
+#include "tool.h"
+
+namespace checkpw::tool {
+
+const std::string* Invocation::last(const std::string& opt) const {
+  const auto it = options.find(opt);
+  return it == options.end() || it->second.empty() ? nullptr : &it->second.back();
+}
+
+Error failure(Verdict v, std::string_view what, std::string_view reason) {
+  return {v, "unable to " + std::string(what) + ": " + std::string(reason)};
+}
+
+Error as(const Error& e, std::string_view what) {
+  return failure(e.verdict, what, e.message);
+}
+
+void out(const std::string& s) {
+  std::fwrite(s.data(), 1, s.size(), stdout);
+}
+
+void warn(const std::string& s) {
+  std::fprintf(stderr, "%s: warning: %s\n", kProg, printable(s).c_str());
+}
+
+std::string user_obj(std::string_view verb, std::string_view name) {
+  return std::string(verb) + " user " + printable(name);
+}
+
+Status check_name(const std::string& name, std::string_view verb) {
+  if (auto r = user_name_check(name); !r) return as(r.error(), std::string(verb) + " user");
+  return ok_status();
+}
+
+Result<SqliteStore> open_for_write(const Invocation& inv) {
+  const std::string what = "open database " + printable(inv.db_path);
+  auto s = SqliteStore::open(inv.db_path, SqliteStore::Mode::kAdmin);
+  if (!s) return as(s.error(), what);
+  auto v = s->schema_version();
+  if (!v) return as(v.error(), what);
+  if (auto r = schema_version_check(*v, SchemaUse::kCurrent); !r) return as(r.error(), what);
+  return s;
+}
+
+Result<SqliteStore> open_for_read(const Invocation& inv) {
+  auto s = SqliteStore::open(inv.db_path, SqliteStore::Mode::kDecide);
+  if (!s) return as(s.error(), "open database " + printable(inv.db_path));
+  return s;
+}
+
+void keep_wal_files(SqliteStore& s) {
+  if (auto r = s.ensure_wal_files(); !r) warn(r.error().message);
+}
+
+}  // namespace checkpw::tool
