@@ -1,0 +1,85 @@
+// userdb-tool's verify runs the very decision the programs run, and the tool refuses to
+// run setuid or setgid (issue 9).
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "support/request.h"
+#include "userdb-tool/fixture.h"
+
+namespace checkpw::test {
+namespace {
+
+using VerifyTest = ToolTest;
+
+RunResult checkpw_login(const std::string& db, const std::string& user, const std::string& pw) {
+  return run({.argv = {CHECKPW_BUILD_DIR "/bin/checkpw", "/bin/true"},
+              .fd3_data = checkpassword_request(user, pw),
+              .env = {"CHECKPW_DB=" + db, "PATH=/usr/bin:/bin"}});
+}
+
+// With default_domain set, `checkpw` accepts "bob" for bob@example.org; verify agrees.
+// And the uid/gid 0 rule, disabled accounts and unknown users give the programs' answer.
+TEST_F(VerifyTest, VerifyDecidesAsTheProgramsDo) {
+  init_fast();
+  ASSERT_EQ(tool({"config", "failure_delay_ms", "0"}).exit_code, 0);
+  add("bob@example.org", "bob-pw");
+  add("zero", "zero-pw", {"--uid", "4000", "--gid", "4000"});
+  db_exec(db,
+          "PRAGMA ignore_check_constraints = ON; UPDATE accounts SET uid = 0 WHERE name = 'zero'");
+  add("rootgrp", "rootgrp-pw", {"--uid", "4001", "--gid", "4001"});
+  db_exec(db,
+          "PRAGMA ignore_check_constraints = ON; UPDATE accounts SET gid = 0 WHERE name = "
+          "'rootgrp'");
+  add("off", "off-pw");
+  ASSERT_EQ(tool({"disable", "off"}).exit_code, 0);
+  ASSERT_EQ(tool({"config", "default_domain", "example.org"}).exit_code, 0);
+  struct Row {
+    std::string user, pw;
+    int expected;
+    const char* says;
+  };
+  for (const Row& row :
+       {Row{"bob", "bob-pw", 0, "password correct (account bob@example.org)"},
+        Row{"bob@example.org", "bob-pw", 0, "password correct"},
+        Row{"bob", "Zq9-typo", 1, "wrong password"}, Row{"zero", "zero-pw", 1, "uid is 0"},
+        Row{"rootgrp", "rootgrp-pw", 1, "gid is 0"}, Row{"off", "off-pw", 1, "account disabled"},
+        Row{"nobody-here", "nobody-pw-77", 1, "no such user"}}) {
+    SCOPED_TRACE(row.user);
+    const RunResult v = tool({"verify", row.user, "--password-stdin"}, row.pw + "\n");
+    EXPECT_EQ(v.exit_code, row.expected) << v.err;
+    EXPECT_NE((v.out + v.err).find(row.says), std::string::npos) << v.out << v.err;
+    EXPECT_EQ(checkpw_login(db, row.user, row.pw).exit_code, row.expected)
+        << "verify and checkpw disagree";
+    expect_no_secrets(v.err, {row.pw});
+  }
+}
+
+// Installed setuid root, the tool obeyed --db for any caller: it listed a root-only
+// database and created files in a 0700 root directory.
+TEST_F(VerifyTest, RefusesToRunSetuidOrSetgid) {
+  if (geteuid() != 0) GTEST_SKIP() << "installing setuid root needs root";
+  init_fast();
+  add("alice", "alice-pw");
+  ASSERT_EQ(chmod(dir.path().c_str(), 0755), 0);
+  const std::string secret_dir = dir.file("root-only");
+  ASSERT_EQ(mkdir(secret_dir.c_str(), 0700), 0);
+  for (mode_t mode : {04755, 02755}) {
+    SCOPED_TRACE(mode);
+    const std::string copy = reachable_copy(dir, kTool);
+    ASSERT_EQ(chmod(copy.c_str(), mode), 0);
+    for (const auto& args : std::vector<std::vector<std::string>>{
+             {"--db", db, "list"}, {"--db", secret_dir + "/new.db", "init"}, {"--help"}}) {
+      std::vector<std::string> argv{copy};
+      argv.insert(argv.end(), args.begin(), args.end());
+      const RunResult r = run_admin(argv, "", {}, kNobody);
+      EXPECT_EQ(r.exit_code, 2) << r.err;
+      EXPECT_NE(r.err.find("refusing to run setuid or setgid"), std::string::npos) << r.err;
+      EXPECT_EQ(r.out, "") << "nothing listed";
+    }
+    EXPECT_NE(access((secret_dir + "/new.db").c_str(), F_OK), 0) << "nothing created";
+    ASSERT_EQ(unlink(copy.c_str()), 0);
+  }
+}
+
+}  // namespace
+}  // namespace checkpw::test
