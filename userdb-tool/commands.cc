@@ -20,10 +20,13 @@ const Command kCommands[] = {
      "Creates the database with mode 0600, or 0640 and group NAME with --group, in\n"
      "WAL mode with persistent -wal and -shm files of the same mode and group (so\n"
      "members of that group can read it without write access to the directory).\n"
-     "On an existing database it runs any pending schema migrations, restores\n"
-     "missing -wal and -shm files, and says which it did; it never changes the\n"
-     "database's mode or group, and refuses (exit 1) when --group names a group\n"
-     "other than the file's.\n"},
+     "On an existing checkpw database it runs any pending schema migrations,\n"
+     "restores missing -wal and -shm files, and says which it did; it never changes\n"
+     "the database's mode or group, and refuses (exit 1) when --group names a group\n"
+     "other than the file's. It never adopts a file it did not create: an existing\n"
+     "empty or foreign file (no checkpw schema, another owner, readable or writable\n"
+     "by others, group-writable, not a regular file) is refused with exit 1 and left\n"
+     "as it is.\n"},
     {"add",
      "USER [options]",
      "add an account (password asked twice, or --password-stdin)",
@@ -36,8 +39,8 @@ const Command kCommands[] = {
      "         [--shell PATH] [--no-cram-md5] [--password-stdin]\n"
      "\n"
      "Adds an enabled account. The password is asked twice on the terminal with echo\n"
-     "off, or read as one line from standard input with --password-stdin (one\n"
-     "trailing newline removed). It is stored as an Argon2id hash at the configured\n"
+     "off, or read as one line from standard input with --password-stdin (its line\n"
+     "end, LF or CR LF, removed). It is stored as an Argon2id hash at the configured\n"
      "cost, plus the CRAM-MD5 secret (Dovecot's {CRAM-MD5} form) unless\n"
      "--no-cram-md5. USER: 1 to 255 bytes of UTF-8 without control characters.\n"
      "--uid and --gid: 1 to 4294967294 (0 is refused). --home and --shell: absolute\n"
@@ -139,11 +142,13 @@ const Command kCommands[] = {
      cmd_verify,
      "usage: userdb-tool [--db PATH] verify USER [--password-stdin]\n"
      "\n"
-     "Checks a password the way the checkpassword programs do (read-only; counters are\n"
-     "not touched). The password is asked once on the terminal, or read as one line\n"
-     "from standard input with --password-stdin. Exit 0 if it is right, 1 if it is\n"
-     "wrong or the account is disabled or does not exist, 111 if the stored hash is\n"
-     "unusable or memory runs out.\n"},
+     "Runs the decision checkpw makes for USER and the password, read-only (counters\n"
+     "and hashes are not touched): the default domain completes a bare USER, and\n"
+     "disabled accounts and accounts with uid or gid 0 are refused, as the programs\n"
+     "refuse them. The password is asked once on the terminal, or read as one line\n"
+     "from standard input with --password-stdin. Exit 0 if checkpw would accept, 1 if\n"
+     "it would reject (wrong password, disabled, uid/gid 0, no such user), 111 if the\n"
+     "stored hash or row is unusable or memory runs out.\n"},
     {"config",
      "[KEY [VALUE]]",
      "show or change settings",
@@ -172,9 +177,12 @@ const Command kCommands[] = {
      "accounts, and audits permissions: a warning for the database, its -wal or -shm\n"
      "file, or its directory when anyone beyond the owner and the file's group can\n"
      "read or write them, when the group can write them, and when -wal or -shm is\n"
-     "missing or differs from the database's mode and group. Exit 0 when the check\n"
-     "passes (warnings included), 111 when the database is corrupt, unreadable or\n"
-     "of another schema version.\n"},
+     "missing or differs from the database's mode and group. It also fails when the\n"
+     "file holds a trigger, view, table or index that the schema does not define\n"
+     "(the programs never run them; someone planted them), and names every account\n"
+     "whose row userdb-tool would not write (logins to it fail with 111). Exit 0\n"
+     "when the check passes (warnings included), 111 when the database is corrupt,\n"
+     "unreadable, of another schema version, or holds such objects or rows.\n"},
 };
 
 }  // namespace
