@@ -1,6 +1,6 @@
 // checkpw: D. J. Bernstein's checkpassword interface for plaintext passwords.
 // Usage (by a server): checkpw subprogram [args...], with user\0password\0... on fd 3.
-// The login in its steps (DESIGN.md sections 2-8); each is in lib/auth/login.h.
+// The login in its steps (doc/design.md sections 2-8); each is in lib/auth/login.h.
 #include "auth/login.h"
 
 using namespace checkpw;

@@ -1,7 +1,7 @@
 // cram-md5-checkpw: checkpassword for CRAM-MD5 (RFC 2195) responses in either field
 // order, and plaintext passwords, so one program serves every mechanism a qmail-smtpd
 // offers. Usage (by a server): cram-md5-checkpw subprogram [args...], request on fd 3.
-// The login in its steps (DESIGN.md sections 2-8); each is in lib/auth/login.h.
+// The login in its steps (doc/design.md sections 2-8); each is in lib/auth/login.h.
 #include "auth/login.h"
 
 using namespace checkpw;

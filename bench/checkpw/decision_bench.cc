@@ -1,4 +1,4 @@
-// Equal work (DESIGN.md section 4): the real checkpw binary deciding a wrong password
+// Equal work (doc/design.md section 4): the real checkpw binary deciding a wrong password
 // for a known user beside the same request for an unknown user, at the database's
 // default Argon2id cost, one process per iteration as a server runs it. The two times
 // should match; their ratio is read from one run. BENCH_ARGS=--benchmark_filter=Checkpw

@@ -1,5 +1,5 @@
 // CRAM-MD5 verification (RFC 2195): ours from the stored 32-byte secret (the pad states,
-// DESIGN.md section 4) beside what a server without precomputed secrets does with
+// doc/design.md section 4) beside what a server without precomputed secrets does with
 // OpenSSL: a one-shot HMAC-MD5 keyed by the password, hex-encoded, then compared.
 #include <benchmark/benchmark.h>
 #include <openssl/crypto.h>

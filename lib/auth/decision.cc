@@ -112,7 +112,7 @@ void decide(const Login& login, const Settings& settings, const std::optional<Ac
       matched = usable && ok;
     }
     // The plaintext step: always for plaintext; for a request shaped like CRAM-MD5 whose
-    // response sits in the password's place, when CRAM-MD5 did not match (DESIGN.md
+    // response sits in the password's place, when CRAM-MD5 did not match (doc/design.md
     // section 4). Unknown users take both steps, like everyone else who fails.
     if (!matched && (!cram || f.also_plain)) {
       if (!verify_plain(settings, account, f.password, d, matched)) return;

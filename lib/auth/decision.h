@@ -1,4 +1,4 @@
-// The login decision (DESIGN.md sections 3, 4 and 6) as a pure function: the parsed
+// The login decision (doc/design.md sections 3, 4 and 6) as a pure function: the parsed
 // request, how the caller asked, what the store said about the account and the settings
 // go in; the verdict, its reason, the mechanism, the account's identity and the
 // bookkeeping to do come out. No I/O happens inside decide(): it reads no descriptor,
@@ -26,7 +26,7 @@ enum class Program {
   kCramMd5Checkpw,  // CRAM-MD5 in either field order, else plaintext
 };
 
-// How the caller asked (Dovecot's environment, DESIGN.md section 6). Only a process that
+// How the caller asked (Dovecot's environment, doc/design.md section 6). Only a process that
 // is not secure reads it; under setuid every flag is false.
 struct Caller {
   bool dovecot = false;      // Dovecot's checkpassword passdb: no identity switch

@@ -16,7 +16,7 @@ namespace checkpw {
 namespace {
 
 // Dovecot reads userdb fields back through checkpassword-reply: EXTRA names the
-// variables it forwards (DESIGN.md section 6).
+// variables it forwards (doc/design.md section 6).
 bool set_dovecot_env(const Caller& caller, Decision& d) {
   std::string extra;
   auto put = [&](const char* name, const std::string& value) {

@@ -1,4 +1,4 @@
-// Process hygiene and identity for the checkpassword programs (DESIGN.md section 5).
+// Process hygiene and identity for the checkpassword programs (doc/design.md section 5).
 // They may run setuid root: process_harden() is the first call in main, trusted_env()
 // is the only way to read a variable that could change what we trust, and
 // become_account() is the only place that changes identity. It drops supplementary

@@ -1,4 +1,4 @@
-// The one line per decision on stderr (DESIGN.md section 8), shaped for fail2ban:
+// The one line per decision on stderr (doc/design.md section 8), shaped for fail2ban:
 //   <prog>: accept|reject|tempfail|misuse mech=<m> remote=<ip> [user=<name>] reason=<r>
 // Never a password, challenge, response or hash: the caller passes only the user name
 // (escaped here) and fixed words. Every byte outside printable ASCII, and the

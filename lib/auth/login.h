@@ -1,5 +1,5 @@
 // The steps of one checkpassword login, in the order checkpw/main.cc and
-// cram-md5-checkpw/main.cc call them (DESIGN.md sections 2-8). Each step takes the
+// cram-md5-checkpw/main.cc call them (doc/design.md sections 2-8). Each step takes the
 // Decision so far: a step that fails sets its verdict and reason, and every later step
 // sees that and does only what a failed login still needs (closing fd 3, the delay, the
 // log line). Nothing here exits: main turns the last verdict into the exit status.
@@ -55,14 +55,14 @@ Login login_of(const Run& run, const Request& req);
 // busy writer quickly; a reader that may not write (group members) skips it.
 void bookkeep(const Run& run, Decision& d);
 
-// A rejection is answered failure_delay_ms after the request arrived (DESIGN.md 4).
+// A rejection is answered failure_delay_ms after the request arrived (doc/design.md 4).
 void answer_after_delay(const Run& run, const Decision& d);
 
 // Acceptances: the environment (Dovecot's EXTRA, USER, HOME, SHELL), the identity the
-// subprogram runs as (DESIGN.md section 5), and a subprogram that can be executed.
+// subprogram runs as (doc/design.md section 5), and a subprogram that can be executed.
 void take_identity(const Run& run, char** argv, Decision& d);
 
-// The one line per decision on stderr (DESIGN.md section 8).
+// The one line per decision on stderr (doc/design.md section 8).
 void log_decision(const Run& run, const Decision& d);
 
 // Wipes every secret and execs argv[1]. Returns only when there was nothing to exec or

@@ -1,4 +1,4 @@
-// The checkpassword request (DESIGN.md section 2): read fd 3 to end of file, at most
+// The checkpassword request (doc/design.md section 2): read fd 3 to end of file, at most
 // 512 bytes, into a wiped buffer, then split `user\0secret\0third\0` by walking NUL
 // terminators only. The fields are views into the buffer: they never outlive it and
 // never become std::string. Also tells the CRAM-MD5 field orders apart by shape.
@@ -32,7 +32,7 @@ struct Request {
 
 enum class Mechanism { kPlain, kCramMd5 };
 
-// What the secret and third fields hold (DESIGN.md section 4).
+// What the secret and third fields hold (doc/design.md section 4).
 struct CramFields {
   Mechanism mechanism = Mechanism::kPlain;
   std::span<const unsigned char> password;   // kPlain, and kCramMd5 when also_plain

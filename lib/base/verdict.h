@@ -1,5 +1,5 @@
 // Verdict: the outcome of every decision on the authentication path, and the one
-// function that maps it to the exit codes of DESIGN.md section 3. Nothing else in
+// function that maps it to the exit codes of doc/design.md section 3. Nothing else in
 // the suite may choose an exit number for a verdict.
 #pragma once
 

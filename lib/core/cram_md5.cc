@@ -1,5 +1,5 @@
 // HMAC-MD5 per RFC 2104 section 2, with the pad states saved after one compression
-// each: that pair is the CRAM-MD5 secret (Dovecot's {CRAM-MD5}, DESIGN.md section 4),
+// each: that pair is the CRAM-MD5 secret (Dovecot's {CRAM-MD5}, doc/design.md section 4),
 // so a verify costs the compressions over the challenge plus one for the outer hash.
 #include "core/cram_md5.h"
 

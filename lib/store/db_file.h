@@ -1,4 +1,4 @@
-// The SQLite database as a file (DESIGN.md section 7): creating it with its mode and group
+// The SQLite database as a file (doc/design.md section 7): creating it with its mode and group
 // before SQLite writes a byte, keeping the persistent -wal and -shm files that read-only
 // group members need, judging whether an existing file may be taken over, and auditing
 // the permissions of the file, its WAL files and its directory. Files are opened with

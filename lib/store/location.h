@@ -1,6 +1,6 @@
 // Where the store is: the compiled-in default (DBPATH in config.mk), unless an override
 // is given (CHECKPW_DB or --db). The checkpassword programs pass an override only when
-// they are not secure (DESIGN.md section 5).
+// they are not secure (doc/design.md section 5).
 #pragma once
 
 #include <string>

@@ -1,7 +1,7 @@
 // The SQLite schema as a list of forward migrations; PRAGMA user_version counts how many
 // have run. This is the one place that judges a file's schema version, and the one
 // place that knows which tables, indexes, views and triggers belong to the schema.
-// Migrations run only from userdb-tool (DESIGN.md section 7).
+// Migrations run only from userdb-tool (doc/design.md section 7).
 #pragma once
 
 #include <string>

@@ -1,4 +1,4 @@
-// The settings every store keeps beside its accounts (DESIGN.md section 7), as one table
+// The settings every store keeps beside its accounts (doc/design.md section 7), as one table
 // of keys: name, default, parse, format and help. A new setting is one row in
 // settings.cc and one member here; nothing else learns its name.
 #pragma once

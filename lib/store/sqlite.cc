@@ -25,7 +25,7 @@ Result<SqliteDb> SqliteDb::open(const std::string& path, int flags) {
     return temp_error(sqlite3_errmsg(raw));
   }
   sqlite3_extended_result_codes(raw, 1);
-  // A planted trigger or view must never run in our connections (DESIGN.md section 7):
+  // A planted trigger or view must never run in our connections (doc/design.md section 7):
   // SQL in the file is data, not code. Defensive mode also closes writable_schema.
   int off = 1;
   const bool hardened =

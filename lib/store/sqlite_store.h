@@ -1,4 +1,4 @@
-// The SQLite store: one file in WAL mode (DESIGN.md section 7), the default location of
+// The SQLite store: one file in WAL mode (doc/design.md section 7), the default location of
 // every account. It implements the Store seam for the checkpassword programs (read-only
 // for the decision, read-write for bookkeeping, never migrating) and the administrative
 // writes that only userdb-tool makes. Every write is one IMMEDIATE transaction; a failed

@@ -1,4 +1,4 @@
-// The store seam (DESIGN.md section 7): the one interface through which the login
+// The store seam (doc/design.md section 7): the one interface through which the login
 // decision reads accounts and settings and the bookkeeping records what happened. The
 // SQLite store (sqlite_store.h) is one implementation; a PostgreSQL store will be the
 // second. Nothing here names a database library, and no call takes SQL or a handle.

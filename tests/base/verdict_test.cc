@@ -5,7 +5,7 @@
 namespace checkpw {
 namespace {
 
-// DESIGN.md section 3, row by row.
+// doc/design.md section 3, row by row.
 TEST(Verdict, ExitCodeTable) {
   EXPECT_EQ(exit_code(Verdict::kReject), 1);
   EXPECT_EQ(exit_code(Verdict::kMisuse), 2);

@@ -528,7 +528,7 @@ TEST_F(Checkpassword, DefaultDomainCompletesABareName) {
 namespace checkpw {
 namespace {
 
-// DESIGN.md section 5: closed fds 0-2 are reopened on /dev/null without disturbing fd 3
+// doc/design.md section 5: closed fds 0-2 are reopened on /dev/null without disturbing fd 3
 // (the request) or any descriptor above it (Dovecot's reply pipe on fd 4).
 TEST_F(Checkpassword, ClosedStandardDescriptorsAndFd4AreHandled) {
   RunOptions o;

@@ -1,4 +1,4 @@
-// The third deployment of DESIGN.md section 7: the program runs unprivileged as a
+// The third deployment of doc/design.md section 7: the program runs unprivileged as a
 // member of the database's group (file 0640, directory writable by root only), and
 // must decide correctly with no writer running and with one in the middle of a write.
 #include <grp.h>

@@ -1,5 +1,5 @@
 // A copy of each program installed setuid root and called by an unprivileged user
-// created for the test (DESIGN.md section 5). These copies are built with their
+// created for the test (doc/design.md section 5). These copies are built with their
 // compiled-in database path pointing at a file the test makes, because CHECKPW_DB is
 // (rightly) ignored under setuid.
 #include <gtest/gtest.h>

@@ -1,6 +1,6 @@
 // What a real Dovecot 2.3 hands a checkpassword program, and how it reads the answer,
 // recorded with the shell stand-in (tests/support/checkpassword_standin.h). These are the
-// facts DESIGN.md sections 6 and 9 rely on; if a Dovecot upgrade changes one, this test
+// facts doc/design.md sections 6 and 9 rely on; if a Dovecot upgrade changes one, this test
 // says which before the checkpw integration test fails in a less readable way.
 #include <gtest/gtest.h>
 #include <signal.h>

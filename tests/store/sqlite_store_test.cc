@@ -354,7 +354,7 @@ TEST(SqliteStore, AccountCopiesAndMovesKeepTheirValues) {
   EXPECT_EQ(b.cram_md5, c.cram_md5);
 }
 
-// DESIGN.md section 7: the programs may run as an unprivileged member of the database's
+// doc/design.md section 7: the programs may run as an unprivileged member of the database's
 // group, with the file 0640 and a directory that group cannot write. They must read
 // with no writer, with a writer holding a transaction open, and with frames in the WAL.
 TEST(SqliteStore, GroupMemberReadsWithAndWithoutAWriter) {

@@ -1,5 +1,5 @@
 // A shell-script stand-in for checkpw and cram-md5-checkpw as Dovecot calls them
-// (DESIGN.md section 6), so the Dovecot harness can be proven without the real programs,
+// (doc/design.md section 6), so the Dovecot harness can be proven without the real programs,
 // and so the tests can record exactly what Dovecot hands a checkpassword program.
 // It is test scaffolding: it compares secrets as hex strings in a shell and must never be
 // mistaken for, or installed as, the product.

@@ -21,7 +21,7 @@ inline std::string checkpassword_request(std::string_view user, std::string_view
   return r;
 }
 
-// DESIGN.md section 8: no password, response, challenge or hash may reach a log. Every
+// doc/design.md section 8: no password, response, challenge or hash may reach a log. Every
 // test that runs a checkpassword program passes its stderr and its secrets here.
 inline void expect_no_secrets(const std::string& err,
                               std::initializer_list<std::string_view> secrets) {

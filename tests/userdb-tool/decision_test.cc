@@ -63,7 +63,7 @@ TEST_F(VerifyTest, RefusesToRunSetuidOrSetgid) {
   ASSERT_EQ(chmod(dir.path().c_str(), 0755), 0);
   const std::string secret_dir = dir.file("root-only");
   ASSERT_EQ(mkdir(secret_dir.c_str(), 0700), 0);
-  for (mode_t mode : {04755, 02755}) {
+  for (mode_t mode : {mode_t{04755}, mode_t{02755}}) {
     SCOPED_TRACE(mode);
     const std::string copy = reachable_copy(dir, kTool);
     ASSERT_EQ(chmod(copy.c_str(), mode), 0);
