@@ -154,7 +154,10 @@ RunResult run(const RunOptions& o) {
                           .count();
     if (left <= 0) {
       r.timed_out = true;
-      kill(pid, SIGKILL);
+      // A new session is its own process group: take the child's children with it (a
+      // server under test may be waiting on a program it started). Before setsid the
+      // group does not exist yet, and the child alone is killed.
+      if (!o.new_session || kill(-pid, SIGKILL) != 0) kill(pid, SIGKILL);
       break;
     }
     // Negative descriptors (closed ones) are ignored by poll.

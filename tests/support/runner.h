@@ -34,6 +34,7 @@ struct RunOptions {
   std::optional<Credentials> as{};  // in the child before exec (see become)
   // A new session has no controlling terminal: a program that would prompt on /dev/tty
   // fails instead of waiting for someone at the developer's terminal.
+  // The timeout then kills the whole session's process group, not only the child.
   bool new_session = false;
   int timeout_seconds = 60;  // then SIGKILL, and timed_out
 };
