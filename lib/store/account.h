@@ -1,6 +1,6 @@
-// An account as every store holds it (DESIGN.md section 7), and the checks that decide
+// An account as every store holds it (doc/design.md section 7), and the checks that decide
 // what a store may hold: on write, what userdb-tool accepts; on read, the same, except
-// that a uid or gid of 0 is passed through for the decision to reject (DESIGN.md
+// that a uid or gid of 0 is passed through for the decision to reject (doc/design.md
 // section 3). A row that fails the read check is never used: the caller gets kTempFail.
 // Never a plaintext password; the destructor wipes the hash and the CRAM-MD5 secret.
 #pragma once
@@ -17,7 +17,7 @@
 namespace checkpw {
 
 inline constexpr std::size_t kUserNameMax = 255;   // bytes
-using CramSecret = std::array<unsigned char, 32>;  // DESIGN.md section 4 layout
+using CramSecret = std::array<unsigned char, 32>;  // doc/design.md section 4 layout
 
 struct Account {
   std::int64_t id = 0;

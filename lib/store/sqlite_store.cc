@@ -1,6 +1,6 @@
 // Connections get the busy timeout, secure_delete and in-memory temporaries before their
 // first statement, and persistent WAL files (SQLITE_FCNTL_PERSIST_WAL): a read-only group
-// member cannot create -wal or -shm, so they must outlive every writer (DESIGN.md
+// member cannot create -wal or -shm, so they must outlive every writer (doc/design.md
 // section 7). Rows are checked on the way out (account_read_check) as on the way in.
 #include "store/sqlite_store.h"
 

@@ -3,7 +3,7 @@
 // the real userdb-tool. qmail-popup speaks POP3 on fds 0 and 1 and, for USER/PASS, hands
 // the program `user\0password\0<pid.time@host>\0` on fd 3: when the password is 32 hex
 // digits that is the shape of a CRAM-MD5 request, which cram-md5-checkpw once rejected
-// (DESIGN.md section 4: such a request is verified as CRAM-MD5, then as plaintext).
+// (doc/design.md section 4: such a request is verified as CRAM-MD5, then as plaintext).
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
