@@ -32,20 +32,6 @@ constexpr const char* kMigrations[] = {
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 
-// An IMMEDIATE transaction that rolls back unless committed.
-class Transaction {
- public:
-  explicit Transaction(SqliteDb& db) noexcept : db_(db) {}
-  ~Transaction() { db_.rollback_if_open(); }
-  Transaction(const Transaction&) = delete;
-  Transaction& operator=(const Transaction&) = delete;
-  [[nodiscard]] Status begin() { return db_.exec("BEGIN IMMEDIATE"); }
-  [[nodiscard]] Status commit() { return db_.exec("COMMIT"); }
-
- private:
-  SqliteDb& db_;
-};
-
 using Objects = std::map<std::pair<std::string, std::string>, std::string>;  // (type, name)
 
 Result<Objects> objects_of(SqliteDb& db) {
@@ -87,7 +73,7 @@ Status schema_version_check(int version, SchemaUse use) {
 }
 
 Result<int> schema_migrate(SqliteDb& db) {
-  Transaction tx(db);
+  SqliteTransaction tx(db);
   if (auto r = tx.begin(); !r) return r.error();
   auto from = schema_version(db);
   if (!from) return from.error();

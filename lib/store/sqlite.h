@@ -77,4 +77,18 @@ class SqliteStmt {
   int bind_rc_ = SQLITE_OK;
 };
 
+// An IMMEDIATE transaction that rolls back unless committed.
+class SqliteTransaction {
+ public:
+  explicit SqliteTransaction(SqliteDb& db) noexcept : db_(db) {}
+  ~SqliteTransaction() { db_.rollback_if_open(); }
+  SqliteTransaction(const SqliteTransaction&) = delete;
+  SqliteTransaction& operator=(const SqliteTransaction&) = delete;
+  [[nodiscard]] Status begin() { return db_.exec("BEGIN IMMEDIATE"); }
+  [[nodiscard]] Status commit() { return db_.exec("COMMIT"); }
+
+ private:
+  SqliteDb& db_;
+};
+
 }  // namespace checkpw

@@ -23,20 +23,6 @@ Error reject(std::string message) {
   return {Verdict::kReject, std::move(message)};
 }
 
-// An IMMEDIATE transaction that rolls back unless committed.
-class Transaction {
- public:
-  explicit Transaction(SqliteDb& db) noexcept : db_(db) {}
-  ~Transaction() { db_.rollback_if_open(); }
-  Transaction(const Transaction&) = delete;
-  Transaction& operator=(const Transaction&) = delete;
-  [[nodiscard]] Status begin() { return db_.exec("BEGIN IMMEDIATE"); }
-  [[nodiscard]] Status commit() { return db_.exec("COMMIT"); }
-
- private:
-  SqliteDb& db_;
-};
-
 void bind_optional_id(SqliteStmt& st, int i, const std::optional<std::uint32_t>& v) {
   if (v) {
     st.bind_int64(i, *v);
@@ -98,7 +84,7 @@ Result<Account> account_from_row(const SqliteStmt& st, bool checked) {
 // kReject when no row matched.
 template <class Bind>
 Status write_by_name(SqliteDb& db, std::string_view sql, std::string_view name, Bind bind) {
-  Transaction tx(db);
+  SqliteTransaction tx(db);
   if (auto r = tx.begin(); !r) return r;
   auto st = SqliteStmt::prepare(db, sql);
   if (!st) return st.error();
@@ -206,7 +192,7 @@ Result<Settings> SqliteStore::settings() {
 Status SqliteStore::set_setting(std::string_view key, std::string_view value) {
   Settings s;
   if (auto r = setting_parse(s, key, value); !r) return r;
-  Transaction tx(db_);
+  SqliteTransaction tx(db_);
   if (auto r = tx.begin(); !r) return r;
   auto st = SqliteStmt::prepare(db_,
                                 "INSERT INTO settings (key, value) VALUES (?1, ?2) "
@@ -297,7 +283,7 @@ Status SqliteStore::set_password(std::string_view name, std::string_view hash,
 
 Status SqliteStore::add(const Account& a) {
   if (auto r = account_write_check(a); !r) return r;
-  Transaction tx(db_);
+  SqliteTransaction tx(db_);
   if (auto r = tx.begin(); !r) return r;
   auto st = SqliteStmt::prepare(
       db_,
