@@ -9,6 +9,7 @@
 #include <ctime>
 #include <string_view>
 
+#include "auth/deadline.h"
 #include "auth/log.h"
 #include "store/location.h"
 
@@ -47,13 +48,17 @@ Run run_start(const char* prog, Program program, const ProcessInfo& proc) {
   const char* remote = std::getenv("TCPREMOTEIP");  // logged escaped, never trusted
   run.remote = remote != nullptr ? remote : "";
   run.location = store_location(trusted_env(proc, "CHECKPW_DB"));
+  run.started_ms = deadline_now_ms();
   return run;
 }
 
 bool run_ready(Run& run, int argc, char** argv, Decision& d) {
   clock_gettime(CLOCK_MONOTONIC, &run.arrived);
   bool ok = true;
-  if (sodium_init() < 0) {
+  if (!deadline_arm(run.prog, run.remote, run.started_ms, kDefaultDeadlineMs)) {
+    d.set(Verdict::kTempFail, "deadline-unavailable");
+    ok = false;
+  } else if (sodium_init() < 0) {
     d.set(Verdict::kTempFail, "sodium-init-failed");
     ok = false;
   } else if (argc < 2 || argv[1] == nullptr || argv[1][0] == '\0') {
@@ -90,6 +95,12 @@ bool account_look_up(const Run& run, const Request& req, Lookup& found, Decision
   Result<Settings> settings = found.store->settings();
   if (!settings) return fail("read settings", settings.error());
   found.settings = std::move(settings.value());
+  if (!deadline_arm(
+          run.prog, run.remote, run.started_ms,
+          static_cast<long long>(found.settings.deadline_ms) + found.settings.failure_delay_ms)) {
+    d.set(Verdict::kTempFail, "deadline-unavailable");
+    return false;
+  }
   Result<std::optional<Account>> account = account_lookup(*found.store, found.settings, req.user);
   if (!account) return fail("look up user", account.error());
   found.account = std::move(account.value());

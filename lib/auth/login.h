@@ -29,12 +29,14 @@ struct Run {
   std::string remote;          // $TCPREMOTEIP, logged escaped, never trusted
   std::string location;        // the store: CHECKPW_DB when not secure, else the compiled-in one
   struct timespec arrived {};  // CLOCK_MONOTONIC when the request was read
+  long long started_ms = 0;    // deadline_now_ms() at run_start
 };
 
 // Reads what the caller may steer (only when not secure) into a Run.
 Run run_start(const char* prog, Program program, const ProcessInfo& proc);
 
-// libsodium initialized (its fast code paths are chosen here) and a subprogram named.
+// The deadline armed (kDefaultDeadlineMs until the settings are read), libsodium
+// initialized (its fast code paths are chosen here) and a subprogram named.
 // On failure: kTempFail or kMisuse in `d`, and fd 3 closed unread.
 [[nodiscard]] bool run_ready(Run& run, int argc, char** argv, Decision& d);
 
@@ -42,6 +44,7 @@ Run run_start(const char* prog, Program program, const ProcessInfo& proc);
 [[nodiscard]] bool request_take(Run& run, Request& req, Decision& d);
 
 // What the store says: settings and the account (the store open read-only meanwhile).
+// Once the settings are read, the deadline becomes deadline_ms plus failure_delay_ms.
 struct Lookup {
   std::unique_ptr<Store> store;
   Settings settings;

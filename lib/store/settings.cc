@@ -126,6 +126,14 @@ const SettingKey kSettings[] = {
      [](const Settings& s) { return std::to_string(s.failure_delay_ms); },
      "How long after the request arrived the checkpassword programs report a rejection; "
      "0 to 60000 (default 1000)."},
+    {"deadline_ms", "10000",
+     [](Settings& s, std::string_view v) {
+       return int_in("deadline_ms", v, 100, 600000, s.deadline_ms);
+     },
+     [](const Settings& s) { return std::to_string(s.deadline_ms); },
+     "How long a checkpassword program may take, from its start to its answer, before it "
+     "gives up with a temporary failure (111); the failure delay comes on top. 100 to "
+     "600000 (default 10000). Until this setting is read, 10000 applies."},
     {"log_failed_names", "no",
      [](Settings& s, std::string_view v) {
        return parse_yes_no("log_failed_names", v, s.log_failed_names);

@@ -135,7 +135,7 @@ TEST_F(OutputTest, Config) {
   ASSERT_EQ(r.exit_code, 0);
   EXPECT_EQ(r.out,
             "argon2_opslimit=1\nargon2_memlimit=8192\nbusy_timeout_ms=5000\n"
-            "failure_delay_ms=1000\nlog_failed_names=no\ndefault_domain=\n");
+            "failure_delay_ms=1000\ndeadline_ms=10000\nlog_failed_names=no\ndefault_domain=\n");
   ASSERT_EQ(tool({"config", "argon2_memlimit", "19M"}).exit_code, 0);
   EXPECT_EQ(tool({"config", "argon2_memlimit"}).out, "19922944\n");
   ASSERT_EQ(tool({"config", "default_domain", "example.org"}).exit_code, 0);
