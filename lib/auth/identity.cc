@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <signal.h>
 #include <sys/auxv.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -40,6 +41,51 @@ Status switch_to(uid_t uid, gid_t gid) {
   return ok_status();
 }
 
+// Under setuid: our ids in every slot, default signals, our limits (see identity.h).
+bool take_over_process_state(ProcessInfo& proc) noexcept {
+  bool ok = true;
+  if (proc.egid != proc.rgid) ok = setresgid(proc.egid, proc.egid, proc.egid) == 0;
+  if (ok && proc.euid != proc.ruid) ok = setresuid(proc.euid, proc.euid, proc.euid) == 0;
+  for (int sig = 1; sig < NSIG; ++sig) {
+    if (sig == SIGKILL || sig == SIGSTOP) continue;
+    signal(sig, SIG_DFL);  // fails only for signals that do not exist or are reserved
+  }
+  // A file size limit we could not raise (no CAP_SYS_RESOURCE) must fail a write with
+  // EFBIG, not kill a known user's login with SIGXFSZ while an unknown user gets 1.
+  signal(SIGXFSZ, SIG_IGN);
+  sigset_t none;
+  sigemptyset(&none);
+  ok = ok && sigprocmask(SIG_SETMASK, &none, nullptr) == 0;
+  for (std::size_t i = 0; i < std::size(kRaisedLimits); ++i) {
+    const auto which = static_cast<__rlimit_resource_t>(kRaisedLimits[i]);
+    if (getrlimit(which, &proc.limits[i]) != 0) {
+      ok = false;
+      continue;
+    }
+    struct rlimit raised = proc.limits[i];
+    raised.rlim_cur = raised.rlim_max;
+    if (geteuid() == 0) raised = {RLIM_INFINITY, RLIM_INFINITY};
+    // The kernel caps RLIMIT_NOFILE at fs.nr_open: fall back to the hard limit.
+    if (setrlimit(which, &raised) != 0) {
+      raised = proc.limits[i];
+      raised.rlim_cur = raised.rlim_max;
+      ok = ok && setrlimit(which, &raised) == 0;
+    }
+  }
+  return ok;
+}
+
+// The caller's limits back, for the subprogram (lowering a limit never fails as root),
+// and SIGXFSZ to its default (an ignored signal would survive exec).
+Status restore_limits(const ProcessInfo& proc) {
+  signal(SIGXFSZ, SIG_DFL);
+  for (std::size_t i = 0; i < std::size(kRaisedLimits); ++i) {
+    const auto which = static_cast<__rlimit_resource_t>(kRaisedLimits[i]);
+    if (setrlimit(which, &proc.limits[i]) != 0) return temp_error(reason("setrlimit"));
+  }
+  return ok_status();
+}
+
 }  // namespace
 
 ProcessInfo process_harden() noexcept {
@@ -66,6 +112,7 @@ ProcessInfo process_harden() noexcept {
       close(n);  // n may be 3 when fd 3 was closed: it must stay closed
     }
   }
+  if (proc.secure) proc.hardened = take_over_process_state(proc);
   return proc;
 }
 
@@ -76,9 +123,18 @@ const char* trusted_env(const ProcessInfo& proc, const char* name) noexcept {
 
 Status become_account(const ProcessInfo& proc, const Identity& account, bool switch_to_account,
                       bool enter_home) {
+  if (proc.secure && proc.ruid != 0) {
+    // A setuid copy called by a local user: the subprogram runs as that user, whatever
+    // the account says, with the limits the user had (doc/design.md section 5).
+    if (Status s = restore_limits(proc); !s) return s;
+    return drop_to_real_ids(proc);
+  }
   const bool have_ids = account.uid.has_value() && account.gid.has_value();
   if (switch_to_account && account.uid.has_value() != account.gid.has_value() && geteuid() == 0) {
     return temp_error("account has a uid or gid but not both");  // never guess an identity
+  }
+  if (proc.secure) {
+    if (Status s = restore_limits(proc); !s) return s;
   }
   bool switched = false;
   if (switch_to_account && have_ids && geteuid() == 0) {

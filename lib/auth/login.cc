@@ -55,7 +55,11 @@ Run run_start(const char* prog, Program program, const ProcessInfo& proc) {
 bool run_ready(Run& run, int argc, char** argv, Decision& d) {
   clock_gettime(CLOCK_MONOTONIC, &run.arrived);
   bool ok = true;
-  if (!deadline_arm(run.prog, run.remote, run.started_ms, kDefaultDeadlineMs)) {
+  if (!run.proc.hardened) {
+    d.detail = "unable to take over the process state of a setuid run";
+    d.set(Verdict::kTempFail, "harden-failed");
+    ok = false;
+  } else if (!deadline_arm(run.prog, run.remote, run.started_ms, kDefaultDeadlineMs)) {
     d.set(Verdict::kTempFail, "deadline-unavailable");
     ok = false;
   } else if (sodium_init() < 0) {
