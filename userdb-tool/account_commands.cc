@@ -1,4 +1,4 @@
-// The commands that change accounts: add, passwd, del, enable, disable, set. Each
+// The commands that change accounts: add, passwd, del, enable, disable, unlock, set. Each
 // checks its input before touching the database or asking for a password, then makes
 // exactly one write (one transaction), so a refused or failed command leaves the
 // database as it was.
@@ -127,6 +127,11 @@ Status cmd_del(const Invocation& inv) {
 Status cmd_enable(const Invocation& inv) {
   return simple_write(inv, "enable",
                       [](SqliteStore& s, const std::string& n) { return s.set_enabled(n, true); });
+}
+
+Status cmd_unlock(const Invocation& inv) {
+  return simple_write(inv, "unlock",
+                      [](SqliteStore& s, const std::string& n) { return s.unlock(n); });
 }
 
 Status cmd_disable(const Invocation& inv) {

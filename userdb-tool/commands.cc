@@ -92,6 +92,19 @@ const Command kCommands[] = {
      "\n"
      "Refuses every login to the account (its password is kept). Exit 1 if USER does\n"
      "not exist.\n"},
+    {"unlock",
+     "USER",
+     "clear a lockout",
+     1,
+     1,
+     {},
+     {},
+     cmd_unlock,
+     "usage: userdb-tool [--db PATH] unlock USER\n"
+     "\n"
+     "Clears the account's lock and its count of failures in the current lockout\n"
+     "window (see the lockout_* settings in userdb-tool config --help). Exit 1 if USER\n"
+     "does not exist.\n"},
     {"set",
      "USER [options]",
      "change uid, gid, home, shell",

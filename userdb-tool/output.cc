@@ -133,6 +133,7 @@ std::string account_text(const Account& a) {
   s += "last_login: " + (a.last_login ? utc(*a.last_login) : std::string("never")) + "\n";
   s += "failures: " + std::to_string(a.failures) + "\n";
   s += "total_failures: " + std::to_string(a.total_failures) + "\n";
+  s += "locked_until: " + (a.locked_until ? utc(*a.locked_until) : std::string("-")) + "\n";
   return s;
 }
 
@@ -155,6 +156,8 @@ std::string account_json(const Account& a) {
   s += ",\"last_login\":" + json_or_null(a.last_login);
   s += ",\"failures\":" + std::to_string(a.failures);
   s += ",\"total_failures\":" + std::to_string(a.total_failures);
+  s += ",\"window_failures\":" + std::to_string(a.window_failures);
+  s += ",\"locked_until\":" + json_or_null(a.locked_until);
   return s + "}";
 }
 

@@ -60,6 +60,7 @@ Status cmd_del(const Invocation&);
 Status cmd_enable(const Invocation&);
 Status cmd_disable(const Invocation&);
 Status cmd_set(const Invocation&);
+Status cmd_unlock(const Invocation&);
 Status cmd_show(const Invocation&);
 Status cmd_list(const Invocation&);
 Status cmd_verify(const Invocation&);

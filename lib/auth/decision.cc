@@ -86,6 +86,7 @@ void decide(const Login& login, const Settings& settings, const std::optional<Ac
             Decision& d) {
   d.failure_delay_ms = settings.failure_delay_ms;
   d.log_user_on_reject = settings.log_failed_names;
+  d.lockout = settings.lockout;
   const CramFields f = login.program == Program::kCramMd5Checkpw
                            ? classify_cram_fields(login.secret, login.third)
                            : plain_fields(login.secret);
@@ -102,6 +103,10 @@ void decide(const Login& login, const Settings& settings, const std::optional<Ac
     // A lookup verifies nothing, so one that carries a secret is not a lookup.
     if (!login.secret.empty()) return d.set(Verdict::kReject, "lookup-with-secret");
     if (!account) return d.set(Verdict::kUnknownUser, "unknown-user");
+    // Dovecot verifies what a credentials lookup hands back: not for a locked account.
+    if (caller.credentials && account_locked(*account, settings.lockout, login.now)) {
+      return d.set(Verdict::kReject, "locked");
+    }
   } else {
     if (!cram && f.password.empty()) return d.set(Verdict::kReject, "empty-password");
     bool matched = false;
@@ -122,6 +127,11 @@ void decide(const Login& login, const Settings& settings, const std::optional<Ac
       }
     }
     if (!account) return d.set(Verdict::kReject, "unknown-user");
+    // Locked: rejected whatever the secret, after the same work as any rejection, and
+    // not counted (a guess during the lock neither extends it nor clears it).
+    if (account_locked(*account, settings.lockout, login.now)) {
+      return d.set(Verdict::kReject, "locked");
+    }
     if (!matched) {
       d.book.kind = Book::kFailure;
       const bool no_secret = cram && !f.also_plain && !account->has_cram_md5;

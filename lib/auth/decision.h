@@ -39,6 +39,7 @@ struct Login {
   Program program = Program::kCheckpw;
   Caller caller;
   std::span<const unsigned char> user, secret, third;
+  std::int64_t now = 0;  // unix seconds, for the lockout rule
 };
 
 // The account a login names: `user` exactly, else, for a bare name and a configured
@@ -66,6 +67,7 @@ struct Decision {
   std::string user;    // the account's name (domain included), else the name asked for
   bool log_user_on_reject = false;
   int failure_delay_ms = 0;
+  Lockout lockout;  // the policy the failure is counted under
   std::optional<std::uint32_t> uid, gid;
   std::optional<std::string> home, shell;
   SecretBuffer<2 * kCramMd5SecretSize> credentials;  // hex {CRAM-MD5} for a credentials lookup

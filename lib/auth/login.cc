@@ -118,6 +118,7 @@ Login login_of(const Run& run, const Request& req) {
   login.user = req.user;
   login.secret = req.secret;
   login.third = req.third;
+  login.now = static_cast<std::int64_t>(std::time(nullptr));
   return login;
 }
 
@@ -126,7 +127,7 @@ void bookkeep(const Run& run, Decision& d) {
   Result<std::unique_ptr<Store>> store = store_open(run.location, StoreAccess::kBookkeep);
   const auto now = static_cast<std::int64_t>(std::time(nullptr));
   if (store && d.book.kind == Book::kFailure) {
-    (void)(*store)->record_failure(d.user, now);
+    (void)(*store)->record_failure(d.user, now, d.lockout);
   } else if (store) {
     (void)(*store)->record_success(d.user, now);
     if (!d.book.fresh_hash.empty()) {

@@ -3,6 +3,7 @@
 #include <sodium.h>
 
 #include "base/text.h"
+#include "store/settings.h"
 
 namespace checkpw {
 namespace {
@@ -47,6 +48,32 @@ void wipe_string(std::string& s) noexcept {
   s.resize(s.capacity());
   sodium_memzero(s.data(), s.size());
   s.clear();
+}
+
+bool account_locked(const Account& a, const Lockout& policy, std::int64_t now) noexcept {
+  return policy.failures > 0 && a.locked_until.has_value() && now < *a.locked_until;
+}
+
+void account_count_failure(Account& a, const Lockout& policy, std::int64_t now) noexcept {
+  ++a.failures;
+  ++a.total_failures;
+  if (!a.window_start || now - *a.window_start >= policy.window_s) {
+    a.window_start = now;
+    a.window_failures = 1;
+  } else {
+    ++a.window_failures;
+  }
+  if (policy.failures > 0 && a.window_failures >= policy.failures) {
+    a.locked_until = now + policy.duration_s;
+  }
+}
+
+void account_count_success(Account& a, std::int64_t now) noexcept {
+  a.last_login = now;
+  a.failures = 0;
+  a.window_failures = 0;
+  a.window_start.reset();
+  a.locked_until.reset();
 }
 
 Status user_name_check(std::string_view name) {

@@ -16,6 +16,8 @@
 
 namespace checkpw {
 
+struct Lockout;  // settings.h
+
 inline constexpr std::size_t kUserNameMax = 255;   // bytes
 using CramSecret = std::array<unsigned char, 32>;  // doc/design.md section 4 layout
 
@@ -32,6 +34,9 @@ struct Account {
   std::optional<std::int64_t> last_login;
   std::int64_t failures = 0;  // consecutive failures since the last success
   std::int64_t total_failures = 0;
+  std::int64_t window_failures = 0;          // failures since window_start (lockout)
+  std::optional<std::int64_t> window_start;  // unix seconds
+  std::optional<std::int64_t> locked_until;  // unix seconds; a lock holds while now < it
 
   Account() = default;
   ~Account();
@@ -54,6 +59,17 @@ struct Account {
 // refuses them as a rejection). kTempFail naming the field when the row is not one
 // userdb-tool would write (a hand-edited or planted row).
 [[nodiscard]] Status account_read_check(const Account& a);
+
+// Whether the account is locked at `now` under `policy` (lockout off: never).
+bool account_locked(const Account& a, const Lockout& policy, std::int64_t now) noexcept;
+
+// The lockout rule for one more failure at `now`, on an account in memory (the SQLite
+// store runs the same rule as one UPDATE): a new window when none is open or it has
+// passed, else one more in it; at `policy.failures` in the window, locked until
+// now + duration_s.
+void account_count_failure(Account& a, const Lockout& policy, std::int64_t now) noexcept;
+// And for a success: every count and the lock cleared.
+void account_count_success(Account& a, std::int64_t now) noexcept;
 
 // Wipes a string's whole buffer, including bytes past size() left by short-string moves.
 void wipe_string(std::string& s) noexcept;

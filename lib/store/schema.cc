@@ -29,6 +29,10 @@ constexpr const char* kMigrations[] = {
     "  total_failures INTEGER NOT NULL DEFAULT 0"
     ") STRICT;"
     "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT, WITHOUT ROWID;",
+    // 1 -> 2: lockout (failures in the current window, and the lock).
+    "ALTER TABLE accounts ADD COLUMN window_failures INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE accounts ADD COLUMN window_start INTEGER;"
+    "ALTER TABLE accounts ADD COLUMN locked_until INTEGER;",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 

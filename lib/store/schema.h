@@ -12,7 +12,7 @@
 
 namespace checkpw {
 
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 
 enum class SchemaUse {
   kCurrent,  // the checkpassword programs and reading commands: exactly kSchemaVersion

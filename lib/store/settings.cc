@@ -134,6 +134,27 @@ const SettingKey kSettings[] = {
      "How long a checkpassword program may take, from its start to its answer, before it "
      "gives up with a temporary failure (111); the failure delay comes on top. 100 to "
      "600000 (default 10000). Until this setting is read, 10000 applies."},
+    {"lockout_failures", "0",
+     [](Settings& s, std::string_view v) {
+       return int_in("lockout_failures", v, 0, 1000, s.lockout.failures);
+     },
+     [](const Settings& s) { return std::to_string(s.lockout.failures); },
+     "Failed logins of one account within lockout_window_s that lock it for "
+     "lockout_duration_s; 0 (the default) turns lockout off, else 1 to 1000. A locked "
+     "account is rejected whatever the secret; a successful login resets the count; "
+     "userdb-tool unlock clears a lock."},
+    {"lockout_window_s", "900",
+     [](Settings& s, std::string_view v) {
+       return int_in("lockout_window_s", v, 1, 2592000, s.lockout.window_s);
+     },
+     [](const Settings& s) { return std::to_string(s.lockout.window_s); },
+     "The window in which lockout_failures count, in seconds; 1 to 2592000 (default 900)."},
+    {"lockout_duration_s", "900",
+     [](Settings& s, std::string_view v) {
+       return int_in("lockout_duration_s", v, 1, 2592000, s.lockout.duration_s);
+     },
+     [](const Settings& s) { return std::to_string(s.lockout.duration_s); },
+     "How long a lock lasts, in seconds; 1 to 2592000 (default 900)."},
     {"log_failed_names", "no",
      [](Settings& s, std::string_view v) {
        return parse_yes_no("log_failed_names", v, s.log_failed_names);

@@ -13,11 +13,20 @@
 
 namespace checkpw {
 
+// Lockout (doc/design.md section 7): `failures` failed logins within `window_s` seconds
+// lock the account for `duration_s`; 0 failures turns it off (the default).
+struct Lockout {
+  int failures = 0;
+  int window_s = 900;
+  int duration_s = 900;
+};
+
 struct Settings {
   PasswordCost cost{2, 19u << 20};
   int busy_timeout_ms = 5000;
   int failure_delay_ms = 1000;
   int deadline_ms = 10000;  // kDefaultDeadlineMs
+  Lockout lockout;
   bool log_failed_names = false;
   std::string default_domain;
 };

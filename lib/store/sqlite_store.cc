@@ -17,7 +17,7 @@ constexpr int kDefaultBusyTimeoutMs = 5000;
 
 constexpr const char* kAccountColumns =
     "id, name, hash, cram_md5, enabled, uid, gid, home, shell, created, changed, last_login, "
-    "failures, total_failures";
+    "failures, total_failures, window_failures, window_start, locked_until";
 
 Error reject(std::string message) {
   return {Verdict::kReject, std::move(message)};
@@ -74,6 +74,9 @@ Result<Account> account_from_row(const SqliteStmt& st, bool checked) {
   if (!st.is_null(11)) a.last_login = st.column_int64(11);
   a.failures = st.column_int64(12);
   a.total_failures = st.column_int64(13);
+  a.window_failures = st.column_int64(14);
+  if (!st.is_null(15)) a.window_start = st.column_int64(15);
+  if (!st.is_null(16)) a.locked_until = st.column_int64(16);
   if (checked) {
     if (auto r = account_read_check(a); !r) return r.error();
   }
@@ -244,14 +247,38 @@ Result<std::int64_t> SqliteStore::count() {
 }
 
 Status SqliteStore::record_success(std::string_view name, std::int64_t now) {
-  return write_by_name(db_, "UPDATE accounts SET last_login = ?2, failures = 0 WHERE name = ?1",
+  return write_by_name(db_,
+                       "UPDATE accounts SET last_login = ?2, failures = 0, window_failures = 0, "
+                       "window_start = NULL, locked_until = NULL WHERE name = ?1",
                        name, [&](SqliteStmt& st) { st.bind_int64(2, now); });
 }
 
-Status SqliteStore::record_failure(std::string_view name, std::int64_t) {
+// account_count_failure as one UPDATE (every right-hand side sees the old row): ?2 now,
+// ?3 window, ?4 failures that lock (0: off), ?5 duration.
+Status SqliteStore::record_failure(std::string_view name, std::int64_t now, const Lockout& policy) {
+  return write_by_name(
+      db_,
+      "UPDATE accounts SET failures = failures + 1, total_failures = total_failures + 1, "
+      "window_failures = CASE WHEN window_start IS NULL OR ?2 - window_start >= ?3 THEN 1 "
+      "  ELSE window_failures + 1 END, "
+      "window_start = CASE WHEN window_start IS NULL OR ?2 - window_start >= ?3 THEN ?2 "
+      "  ELSE window_start END, "
+      "locked_until = CASE WHEN ?4 > 0 AND (CASE WHEN window_start IS NULL OR "
+      "  ?2 - window_start >= ?3 THEN 1 ELSE window_failures + 1 END) >= ?4 THEN ?2 + ?5 "
+      "  ELSE locked_until END "
+      "WHERE name = ?1",
+      name, [&](SqliteStmt& st) {
+        st.bind_int64(2, now);
+        st.bind_int64(3, policy.window_s);
+        st.bind_int64(4, policy.failures);
+        st.bind_int64(5, policy.duration_s);
+      });
+}
+
+Status SqliteStore::unlock(std::string_view name) {
   return write_by_name(db_,
-                       "UPDATE accounts SET failures = failures + 1, "
-                       "total_failures = total_failures + 1 WHERE name = ?1",
+                       "UPDATE accounts SET window_failures = 0, window_start = NULL, "
+                       "locked_until = NULL WHERE name = ?1",
                        name, [](SqliteStmt&) {});
 }
 

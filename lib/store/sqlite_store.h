@@ -47,7 +47,9 @@ class SqliteStore final : public Store {
   [[nodiscard]] Result<Settings> settings() override;
   [[nodiscard]] Result<std::optional<Account>> find(std::string_view name) override;
   [[nodiscard]] Status record_success(std::string_view name, std::int64_t now) override;
-  [[nodiscard]] Status record_failure(std::string_view name, std::int64_t now) override;
+  [[nodiscard]] Status record_failure(std::string_view name, std::int64_t now,
+                                      const Lockout& policy) override;
+  [[nodiscard]] Status unlock(std::string_view name) override;
   [[nodiscard]] Status replace_hash(std::string_view name, std::string_view verified,
                                     std::string_view fresh, const CramSecret* cram,
                                     std::int64_t now) override;

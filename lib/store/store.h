@@ -28,10 +28,14 @@ class Store {
   // not what userdb-tool would write is kTempFail (account_read_check).
   [[nodiscard]] virtual Result<std::optional<Account>> find(std::string_view name) = 0;
 
-  // Bookkeeping after a verdict, each one short write; `now` in unix seconds.
-  // Success: last_login = now, failures = 0. Failure: failures and total_failures + 1.
+  // Bookkeeping after a verdict, each one short write; `now` in unix seconds. Success:
+  // account_count_success; failure: account_count_failure under `policy` (account.h),
+  // each as one atomic write, so parallel guesses are all counted.
   [[nodiscard]] virtual Status record_success(std::string_view name, std::int64_t now) = 0;
-  [[nodiscard]] virtual Status record_failure(std::string_view name, std::int64_t now) = 0;
+  [[nodiscard]] virtual Status record_failure(std::string_view name, std::int64_t now,
+                                              const Lockout& policy) = 0;
+  // Clears a lock and the window's count (userdb-tool unlock). kReject: no such account.
+  [[nodiscard]] virtual Status unlock(std::string_view name) = 0;
   // Stores `fresh` (and the CRAM-MD5 secret, or none for nullptr) only while the stored
   // hash is still `verified`: a password changed while a login ran is never undone.
   // kReject when the hash changed or the account is gone.

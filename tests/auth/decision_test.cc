@@ -126,7 +126,7 @@ void run(Store& store, const Ask& ask, Decision& d) {
 // What login.cc's bookkeep() does with a Decision, against any Store. Returns the
 // replace_hash status, or ok when there was no rehash to store.
 Status apply_book(Store& store, Decision& d) {
-  if (d.book.kind == Book::kFailure) return store.record_failure(d.user, kNow);
+  if (d.book.kind == Book::kFailure) return store.record_failure(d.user, kNow, d.lockout);
   if (d.book.kind != Book::kSuccess) return ok_status();
   if (auto r = store.record_success(d.user, kNow); !r) return r;
   if (d.book.fresh_hash.empty()) return ok_status();
@@ -676,15 +676,15 @@ TEST(Decision, OnlyASuccessfulPlaintextLoginRehashes) {
 TEST(MemoryStore, RecordsSuccessAndFailure) {
   MemoryStore store;
   store.put(make_account("alice", "secret"));
-  ASSERT_TRUE(store.record_failure("alice", 10).ok());
-  ASSERT_TRUE(store.record_failure("alice", 11).ok());
+  ASSERT_TRUE(store.record_failure("alice", 10, Lockout{}).ok());
+  ASSERT_TRUE(store.record_failure("alice", 11, Lockout{}).ok());
   EXPECT_EQ(store.get("alice")->failures, 2);
   EXPECT_EQ(store.get("alice")->total_failures, 2);
   ASSERT_TRUE(store.record_success("alice", 12).ok());
   EXPECT_EQ(store.get("alice")->failures, 0);
   EXPECT_EQ(store.get("alice")->total_failures, 2);
   EXPECT_EQ(store.get("alice")->last_login, std::optional<std::int64_t>(12));
-  const Status gone = store.record_failure("nobody", 13);
+  const Status gone = store.record_failure("nobody", 13, Lockout{});
   ASSERT_FALSE(gone.ok());
   EXPECT_EQ(gone.error().verdict, Verdict::kReject);
   ASSERT_EQ(store.writes().size(), 4u);
@@ -805,6 +805,88 @@ TEST(DecisionSqlite, ReplaceHashOnlyWhileTheVerifiedHashIsStored) {
   const Status gone = db.replace_hash("nobody", changed, d.book.fresh_hash, nullptr, kNow);
   ASSERT_FALSE(gone.ok());
   EXPECT_EQ(gone.error().verdict, Verdict::kReject);
+}
+
+}  // namespace
+}  // namespace checkpw
+
+namespace checkpw {
+namespace {
+
+// Lockout in the decision (issue 11): a locked account is rejected whatever the secret,
+// after the same verification, and the rejection is not counted; an expired lock or a
+// policy that is off lets the right secret in.
+TEST(DecisionLockout, LockedAccountRejectedWhateverTheSecret) {
+  Settings settings;
+  settings.cost = PasswordCost{1, 8192};
+  settings.lockout = Lockout{3, 900, 900};
+  Account tim = make_account("tim", kTimPassword);
+  tim.window_failures = 3;
+  tim.window_start = 1000;
+  tim.locked_until = 1900;
+  struct LockRow {
+    std::int64_t now;
+    int policy;
+    std::string_view secret, third;
+    Verdict verdict;
+    const char* reason;
+    Book book;
+  };
+  for (const LockRow& row : {
+           LockRow{1500, 3, kTimPassword, "", Verdict::kReject, "locked", Book::kNone},
+           LockRow{1500, 3, "wrong", "", Verdict::kReject, "locked", Book::kNone},
+           LockRow{1500, 3, kResponse, kChallenge, Verdict::kReject, "locked", Book::kNone},
+           LockRow{1900, 3, kTimPassword, "", Verdict::kAccept, "ok", Book::kSuccess},
+           LockRow{1500, 0, kTimPassword, "", Verdict::kAccept, "ok", Book::kSuccess},
+       }) {
+    SCOPED_TRACE(testing::Message() << row.now << " " << row.policy << " " << row.secret);
+    settings.lockout.failures = row.policy;
+    Login login;
+    login.program = Program::kCramMd5Checkpw;
+    login.user = span_of("tim");
+    login.secret = span_of(row.secret);
+    login.third = span_of(row.third);
+    login.now = row.now;
+    Decision d;
+    decide(login, settings, tim, d);
+    EXPECT_EQ(d.verdict, row.verdict);
+    EXPECT_STREQ(d.reason, row.reason);
+    EXPECT_EQ(d.book.kind, row.book);
+  }
+  // Dovecot's credentials lookup hands out nothing for a locked account.
+  settings.lockout.failures = 3;
+  Login lookup;
+  lookup.caller = Caller{true, true, true};
+  lookup.user = span_of("tim");
+  lookup.now = 1500;
+  Decision d;
+  decide(lookup, settings, tim, d);
+  EXPECT_EQ(d.verdict, Verdict::kReject);
+  EXPECT_STREQ(d.reason, "locked");
+  EXPECT_EQ(d.credentials.size(), 0u);
+}
+
+TEST(DecisionLockout, FailureRuleCountsInAWindowAndLocks) {
+  const Lockout policy{3, 10, 100};
+  Account a = make_account("a", "pw");
+  account_count_failure(a, policy, 0);
+  account_count_failure(a, policy, 5);
+  EXPECT_FALSE(account_locked(a, policy, 6));
+  EXPECT_EQ(a.window_failures, 2);
+  account_count_failure(a, policy, 12);  // the window of 0..9 has passed
+  EXPECT_EQ(a.window_failures, 1);
+  EXPECT_EQ(a.window_start, std::optional<std::int64_t>(12));
+  account_count_failure(a, policy, 13);
+  account_count_failure(a, policy, 14);
+  EXPECT_TRUE(account_locked(a, policy, 14));
+  EXPECT_EQ(a.locked_until, std::optional<std::int64_t>(114));
+  EXPECT_FALSE(account_locked(a, Lockout{0, 10, 100}, 14)) << "policy off";
+  EXPECT_FALSE(account_locked(a, policy, 114)) << "expired";
+  EXPECT_EQ(a.failures, 5);
+  account_count_success(a, 200);
+  EXPECT_EQ(a.failures, 0);
+  EXPECT_EQ(a.window_failures, 0);
+  EXPECT_FALSE(a.locked_until.has_value());
 }
 
 }  // namespace

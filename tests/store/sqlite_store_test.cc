@@ -136,8 +136,8 @@ TEST(SqliteStore, BookkeepingAndPasswordUpdate) {
   const std::string path = dir.file("users.db");
   auto u = must_create(path);
   ASSERT_TRUE(u.add(make_account("carol")).ok());
-  ASSERT_TRUE(u.record_failure("carol", 1700000000).ok());
-  ASSERT_TRUE(u.record_failure("carol", 1700000000).ok());
+  ASSERT_TRUE(u.record_failure("carol", 1700000000, Lockout{}).ok());
+  ASSERT_TRUE(u.record_failure("carol", 1700000000, Lockout{}).ok());
   auto a = u.find("carol");
   EXPECT_EQ((*a)->failures, 2);
   EXPECT_EQ((*a)->total_failures, 2);
@@ -159,9 +159,10 @@ TEST(SqliteStore, BookkeepingAndPasswordUpdate) {
   a = u.find("carol");
   EXPECT_EQ((*a)->cram_md5, cram);
 
-  for (auto st : {u.record_success("nobody", 1700000000), u.record_failure("nobody", 1700000000),
-                  u.set_password("nobody", *h, nullptr), u.remove("nobody"),
-                  u.set_enabled("nobody", false)}) {
+  for (auto st :
+       {u.record_success("nobody", 1700000000), u.record_failure("nobody", 1700000000, Lockout{}),
+        u.set_password("nobody", *h, nullptr), u.remove("nobody"),
+        u.set_enabled("nobody", false)}) {
     ASSERT_FALSE(st.ok());
     EXPECT_EQ(st.error().verdict, Verdict::kReject);
   }
@@ -273,7 +274,7 @@ TEST(SqliteStore, SchemaVersionNewerOrOlderIsRefused) {
   test::TempDir dir;
   const std::string path = dir.file("users.db");
   { must_create(path); }
-  test::db_exec(path, "PRAGMA user_version = 2");
+  test::db_exec(path, "PRAGMA user_version = 3");
   for (auto mode :
        {SqliteStore::Mode::kDecide, SqliteStore::Mode::kBookkeep, SqliteStore::Mode::kAdmin}) {
     auto r = SqliteStore::open(path, mode);
@@ -291,7 +292,7 @@ TEST(SqliteStore, SchemaVersionNewerOrOlderIsRefused) {
     EXPECT_NE(r.error().message.find("not a checkpw database"), std::string::npos)
         << r.error().message;
   }
-  test::db_exec(path, "PRAGMA user_version = 1");
+  test::db_exec(path, "PRAGMA user_version = 2");
   auto admin = SqliteStore::open(path, SqliteStore::Mode::kAdmin);
   ASSERT_TRUE(admin.ok()) << admin.error().message;
   EXPECT_EQ(admin->migrate().value(), kSchemaVersion);  // nothing left to do
@@ -304,7 +305,7 @@ TEST(SqliteStore, ReadOnlyOpenCannotWrite) {
   auto ro = SqliteStore::open(path, SqliteStore::Mode::kDecide);
   ASSERT_TRUE(ro.ok());
   EXPECT_TRUE(ro->find("a").value().has_value());
-  auto st = ro->record_failure("a", 1700000000);
+  auto st = ro->record_failure("a", 1700000000, Lockout{});
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.error().verdict, Verdict::kTempFail);
 }
@@ -319,7 +320,7 @@ TEST(SqliteStore, BusyPastTheTimeoutIsTemporary) {
   ASSERT_TRUE(other.ok());
   test::DbConnection holder(path);
   holder.exec("BEGIN IMMEDIATE");
-  auto st = other->record_failure("a", 1700000000);
+  auto st = other->record_failure("a", 1700000000, Lockout{});
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.error().verdict, Verdict::kTempFail);
   // Readers are never blocked by a writer in WAL mode.
@@ -472,6 +473,47 @@ TEST(SqliteStore, ReaderNeverSeesAHalfWrittenAccount) {
   reader.join();
   EXPECT_EQ(bad, 0);
   EXPECT_GT(reads, 0);
+}
+
+}  // namespace
+}  // namespace checkpw
+
+namespace checkpw {
+namespace {
+
+// The SQLite store runs the lockout rule as one UPDATE; it must agree with the rule in
+// account.cc step by step (windows, locks, success).
+TEST(SqliteStore, LockoutRuleAgreesWithTheAccountRule) {
+  test::TempDir dir;
+  auto u = must_create(dir.file("users.db"));
+  ASSERT_TRUE(u.add(make_account("a")).ok());
+  Account mirror = make_account("a");
+  const Lockout policy{3, 10, 100};
+  struct Step {
+    std::int64_t now;
+    bool failure;
+  };
+  for (const Step& step : {Step{0, true}, Step{5, true}, Step{12, true}, Step{13, true},
+                           Step{14, true}, Step{15, true}, Step{20, false}, Step{21, true},
+                           Step{40, true}, Step{41, true}, Step{42, true}}) {
+    SCOPED_TRACE(step.now);
+    if (step.failure) {
+      ASSERT_TRUE(u.record_failure("a", step.now, policy).ok());
+      account_count_failure(mirror, policy, step.now);
+    } else {
+      ASSERT_TRUE(u.record_success("a", step.now).ok());
+      account_count_success(mirror, step.now);
+    }
+    const Account stored = u.find("a").value().value();
+    EXPECT_EQ(stored.failures, mirror.failures);
+    EXPECT_EQ(stored.total_failures, mirror.total_failures);
+    EXPECT_EQ(stored.window_failures, mirror.window_failures);
+    EXPECT_EQ(stored.window_start, mirror.window_start);
+    EXPECT_EQ(stored.locked_until, mirror.locked_until);
+  }
+  EXPECT_TRUE(mirror.locked_until.has_value()) << "the sequence reaches a lock";
+  ASSERT_TRUE(u.unlock("a").ok());
+  EXPECT_FALSE(u.find("a").value()->locked_until.has_value());
 }
 
 }  // namespace

@@ -30,20 +30,23 @@ Status MemoryStore::written(Call call, std::string_view name, std::int64_t now, 
 
 Status MemoryStore::record_success(std::string_view name, std::int64_t now) {
   Account* a = lookup(name);
-  if (a != nullptr) {
-    a->last_login = now;
-    a->failures = 0;
-  }
+  if (a != nullptr) account_count_success(*a, now);
   return written(Call::kSuccess, name, now, a != nullptr);
 }
 
-Status MemoryStore::record_failure(std::string_view name, std::int64_t now) {
+Status MemoryStore::record_failure(std::string_view name, std::int64_t now, const Lockout& policy) {
   Account* a = lookup(name);
-  if (a != nullptr) {
-    ++a->failures;
-    ++a->total_failures;
-  }
+  if (a != nullptr) account_count_failure(*a, policy, now);
   return written(Call::kFailure, name, now, a != nullptr);
+}
+
+Status MemoryStore::unlock(std::string_view name) {
+  Account* a = lookup(name);
+  if (a == nullptr) return Error{Verdict::kReject, "no such user"};
+  a->window_failures = 0;
+  a->window_start.reset();
+  a->locked_until.reset();
+  return ok_status();
 }
 
 Status MemoryStore::replace_hash(std::string_view name, std::string_view verified,

@@ -135,3 +135,31 @@ TEST_F(InitTest, MissingDirectoryIsTemporary) {
 
 }  // namespace
 }  // namespace checkpw::test
+
+namespace checkpw::test {
+namespace {
+
+// A database of schema version 1 (before lockout): the programs refuse it until init
+// migrates it, which keeps every account and says so; check then finds nothing foreign.
+TEST_F(InitTest, MigratesVersionOneAndSaysSo) {
+  init_fast();
+  add("a", "pw");
+  db_exec(db,
+          "ALTER TABLE accounts DROP COLUMN locked_until;"
+          "ALTER TABLE accounts DROP COLUMN window_start;"
+          "ALTER TABLE accounts DROP COLUMN window_failures;"
+          "PRAGMA user_version = 1");
+  const auto list = tool({"list"});
+  EXPECT_EQ(list.exit_code, 111);
+  EXPECT_NE(list.err.find("run userdb-tool init to migrate"), std::string::npos) << list.err;
+  const auto r = tool({"init"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("migrated"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("from schema version 1 to 2"), std::string::npos) << r.out;
+  EXPECT_EQ(tool({"verify", "a", "--password-stdin"}, "pw\n").exit_code, 0);
+  const auto check = tool({"check"});
+  EXPECT_EQ(check.exit_code, 0) << check.err;
+}
+
+}  // namespace
+}  // namespace checkpw::test

@@ -57,7 +57,7 @@ TEST_F(OutputTest, ShowText) {
   {
     auto u = SqliteStore::open(db, SqliteStore::Mode::kBookkeep);
     ASSERT_TRUE(u.ok());
-    ASSERT_TRUE(u->record_failure("bob", 1700000000).ok());
+    ASSERT_TRUE(u->record_failure("bob", 1700000000, Lockout{}).ok());
   }
   const auto r = tool({"show", "bob"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -135,7 +135,8 @@ TEST_F(OutputTest, Config) {
   ASSERT_EQ(r.exit_code, 0);
   EXPECT_EQ(r.out,
             "argon2_opslimit=1\nargon2_memlimit=8192\nbusy_timeout_ms=5000\n"
-            "failure_delay_ms=1000\ndeadline_ms=10000\nlog_failed_names=no\ndefault_domain=\n");
+            "failure_delay_ms=1000\ndeadline_ms=10000\nlockout_failures=0\nlockout_window_s=900\n"
+            "lockout_duration_s=900\nlog_failed_names=no\ndefault_domain=\n");
   ASSERT_EQ(tool({"config", "argon2_memlimit", "19M"}).exit_code, 0);
   EXPECT_EQ(tool({"config", "argon2_memlimit"}).out, "19922944\n");
   ASSERT_EQ(tool({"config", "default_domain", "example.org"}).exit_code, 0);
@@ -181,7 +182,7 @@ TEST_F(OutputTest, CheckReportsAndAudits) {
   auto r = tool({"check"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out,
-            "integrity: ok\nschema: version 1 (current)\n"
+            "integrity: ok\nschema: version 2 (current)\n"
             "objects: ok (no trigger, view, table or index beyond the schema)\n"
             "accounts: 1\nrows: ok\npermissions: ok\n");
   EXPECT_EQ(r.err, "");
