@@ -87,6 +87,7 @@ void decide(const Login& login, const Settings& settings, const std::optional<Ac
   d.failure_delay_ms = settings.failure_delay_ms;
   d.log_user_on_reject = settings.log_failed_names;
   d.lockout = settings.lockout;
+  d.log_to = settings.log_destination;
   const CramFields f = login.program == Program::kCramMd5Checkpw
                            ? classify_cram_fields(login.secret, login.third)
                            : plain_fields(login.secret);

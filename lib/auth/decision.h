@@ -68,6 +68,7 @@ struct Decision {
   bool log_user_on_reject = false;
   int failure_delay_ms = 0;
   Lockout lockout;  // the policy the failure is counted under
+  LogDestination log_to = LogDestination::kStderr;
   std::optional<std::uint32_t> uid, gid;
   std::optional<std::string> home, shell;
   SecretBuffer<2 * kCramMd5SecretSize> credentials;  // hex {CRAM-MD5} for a credentials lookup

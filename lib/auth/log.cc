@@ -1,5 +1,6 @@
 #include "auth/log.h"
 
+#include <syslog.h>
 #include <unistd.h>
 
 namespace checkpw {
@@ -47,6 +48,21 @@ void log_decision(const LogEntry& entry) noexcept {
     const std::string line = log_line(entry);
     ssize_t ignored = write(2, line.data(), line.size());
     (void)ignored;
+  } catch (...) {
+    // Out of memory while logging: the verdict still stands.
+  }
+}
+
+void log_decision_syslog(const LogEntry& entry) noexcept {
+  try {
+    std::string line = log_line(entry);
+    line.pop_back();  // syslog ends the record itself
+    // The tag after "prog: " is the program's name: syslog has its own.
+    const std::string program(entry.program);
+    const std::string text = line.substr(program.size() + 2);
+    openlog(program.c_str(), LOG_PID, LOG_AUTH);
+    syslog(entry.verdict == Verdict::kAccept ? LOG_INFO : LOG_NOTICE, "%s", text.c_str());
+    closelog();
   } catch (...) {
     // Out of memory while logging: the verdict still stands.
   }

@@ -162,7 +162,21 @@ void log_decision(const Run& run, const Decision& d) {
     entry.user = {reinterpret_cast<const unsigned char*>(d.user.data()), d.user.size()};
   }
   if (!d.detail.empty()) warn(run, d.detail);
-  log_decision(entry);
+  // Accept and reject are the normal lines; temporary failures and misuse are errors,
+  // which belong on stderr whatever the setting (Dovecot and qmail both log it).
+  const bool normal = d.verdict == Verdict::kAccept || d.verdict == Verdict::kReject ||
+                      d.verdict == Verdict::kUnknownUser;
+  LogDestination to = d.log_to;
+  // Dovecot logs every stderr line as an error: a normal decision goes to syslog there.
+  if (run.caller.dovecot && to == LogDestination::kStderr) to = LogDestination::kSyslog;
+  if (!normal) {
+    log_decision(entry);
+    if (to == LogDestination::kSyslog) log_decision_syslog(entry);
+  } else if (to == LogDestination::kStderr) {
+    log_decision(entry);
+  } else if (to == LogDestination::kSyslog) {
+    log_decision_syslog(entry);
+  }
 }
 
 }  // namespace checkpw

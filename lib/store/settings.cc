@@ -155,6 +155,28 @@ const SettingKey kSettings[] = {
      },
      [](const Settings& s) { return std::to_string(s.lockout.duration_s); },
      "How long a lock lasts, in seconds; 1 to 2592000 (default 900)."},
+    {"log_destination", "stderr",
+     [](Settings& s, std::string_view v) {
+       if (v == "stderr") {
+         s.log_destination = LogDestination::kStderr;
+       } else if (v == "syslog") {
+         s.log_destination = LogDestination::kSyslog;
+       } else if (v == "none") {
+         s.log_destination = LogDestination::kNone;
+       } else {
+         return Status(misuse("log_destination must be stderr, syslog or none"));
+       }
+       return ok_status();
+     },
+     [](const Settings& s) {
+       return std::string(s.log_destination == LogDestination::kSyslog ? "syslog"
+                          : s.log_destination == LogDestination::kNone ? "none"
+                                                                       : "stderr");
+     },
+     "Where the checkpassword programs write their line per accepted or rejected login: "
+     "stderr (the default; qmail's multilog), syslog (facility LOG_AUTH) or none. Under "
+     "Dovecot, which logs every stderr line as an error, stderr means syslog. Temporary "
+     "failures, misuse and warnings always go to stderr too."},
     {"log_failed_names", "no",
      [](Settings& s, std::string_view v) {
        return parse_yes_no("log_failed_names", v, s.log_failed_names);

@@ -21,6 +21,9 @@ struct Lockout {
   int duration_s = 900;
 };
 
+// Where decision lines go (doc/design.md section 8).
+enum class LogDestination { kStderr, kSyslog, kNone };
+
 struct Settings {
   PasswordCost cost{2, 19u << 20};
   int busy_timeout_ms = 5000;
@@ -28,6 +31,7 @@ struct Settings {
   int deadline_ms = 10000;  // kDefaultDeadlineMs
   Lockout lockout;
   bool log_failed_names = false;
+  LogDestination log_destination = LogDestination::kStderr;
   std::string default_domain;
 };
 
