@@ -210,7 +210,7 @@ fuzz: $(FUZZ_TARGETS)
 # prints the exact command and fails with exit 2.
 DEB_PACKAGES = g++ gcc make libsodium-dev libsqlite3-dev sqlite3 libgtest-dev libbenchmark-dev \
   libssl-dev libcrypt-dev openssl pkg-config clang clang-format curl dovecot-core dovecot-imapd \
-  dovecot-pop3d gdb fail2ban daemontools
+  dovecot-pop3d gdb fail2ban daemontools python3 util-linux
 deps:
 	@sh install/deps.sh $(DEB_PACKAGES)
 
