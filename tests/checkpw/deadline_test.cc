@@ -21,15 +21,7 @@ class Deadline : public testing::Test {
  protected:
   void SetUp() override {
     db_ = dir_.file("users.db");
-    for (const std::vector<std::string>& args : {std::vector<std::string>{"init"},
-                                                 {"config", "argon2_opslimit", "1"},
-                                                 {"config", "argon2_memlimit", "8192"},
-                                                 {"config", "failure_delay_ms", "0"}}) {
-      ASSERT_EQ(test::run_userdb_tool(db_, args).exit_code, 0);
-    }
-    ASSERT_EQ(
-        test::run_userdb_tool(db_, {"add", "alice", "--password-stdin"}, "alice-pw\n").exit_code,
-        0);
+    test::make_test_database(db_, {{"alice", "alice-pw"}});
   }
   test::TempDir dir_;
   std::string db_;

@@ -25,11 +25,7 @@ class Fault : public testing::Test {
  protected:
   void SetUp() override {
     db_ = dir_.file("users.db");
-    tool({"init"});
-    tool({"config", "argon2_opslimit", "1"});
-    tool({"config", "argon2_memlimit", "8192"});
-    tool({"config", "failure_delay_ms", "0"});
-    tool({"add", "alice", "--password-stdin"}, "alice-pw\n");
+    test::make_test_database(db_, {{"alice", "alice-pw"}});
   }
   void tool(const std::vector<std::string>& args, const std::string& in = "") {
     const test::RunResult r = test::run_userdb_tool(db_, args, in);

@@ -27,15 +27,8 @@ class Lockout : public testing::Test {
  protected:
   void SetUp() override {
     db_ = dir_.file("users.db");
-    for (const std::vector<std::string>& args : {std::vector<std::string>{"init"},
-                                                 {"config", "argon2_opslimit", "1"},
-                                                 {"config", "argon2_memlimit", "8192"},
-                                                 {"config", "failure_delay_ms", "0"},
-                                                 {"config", "lockout_failures", "3"}}) {
-      tool(args);
-    }
-    tool({"add", "tim", "--password-stdin"}, "tanstaaftanstaaf\n");
-    tool({"add", "other", "--password-stdin"}, "other-pw\n");
+    test::make_test_database(db_, {{"tim", "tanstaaftanstaaf"}, {"other", "other-pw"}},
+                             {{"lockout_failures", "3"}});
   }
 
   void tool(const std::vector<std::string>& args, const std::string& in = "") {

@@ -26,15 +26,7 @@ class LogDestination : public testing::Test {
   void SetUp() override {
     if (geteuid() != 0) GTEST_SKIP() << "a private /dev/log needs a mount namespace (root)";
     db_ = dir_.file("users.db");
-    for (const std::vector<std::string>& args : {std::vector<std::string>{"init"},
-                                                 {"config", "argon2_opslimit", "1"},
-                                                 {"config", "argon2_memlimit", "8192"},
-                                                 {"config", "failure_delay_ms", "0"}}) {
-      ASSERT_EQ(test::run_userdb_tool(db_, args).exit_code, 0);
-    }
-    ASSERT_EQ(
-        test::run_userdb_tool(db_, {"add", "alice", "--password-stdin"}, "alice-pw\n").exit_code,
-        0);
+    test::make_test_database(db_, {{"alice", "alice-pw"}});
   }
 
   void set(const std::string& where) {

@@ -61,19 +61,8 @@ class Fail2ban : public testing::Test {
     regex_ = test::find_executable("fail2ban-regex");
     ASSERT_FALSE(regex_.empty()) << "fail2ban is installed by make deps";
     db_ = dir_.file("users.db");
-    for (const std::vector<std::string>& args : {std::vector<std::string>{"init"},
-                                                 {"config", "argon2_opslimit", "1"},
-                                                 {"config", "argon2_memlimit", "8192"},
-                                                 {"config", "failure_delay_ms", "0"},
-                                                 {"config", "lockout_failures", "2"},
-                                                 {"config", "log_failed_names", "yes"}}) {
-      ASSERT_EQ(test::run_userdb_tool(db_, args).exit_code, 0);
-    }
-    for (const char* u : {"alice", "bob", "carol"}) {
-      ASSERT_EQ(test::run_userdb_tool(db_, {"add", u, "--password-stdin"}, std::string(u) + "-pw\n")
-                    .exit_code,
-                0);
-    }
+    test::make_test_database(db_, {{"alice", "alice-pw"}, {"bob", "bob-pw"}, {"carol", "carol-pw"}},
+                             {{"lockout_failures", "2"}, {"log_failed_names", "yes"}});
     // fail2ban resolves the filter's "before = common.conf" beside it, as in
     // /etc/fail2ban/filter.d where an administrator installs it.
     const std::string conf = dir_.file("filter.d");

@@ -125,4 +125,21 @@ RunResult run_userdb_tool(const std::string& db, std::vector<std::string> args,
   return run(o);
 }
 
+void make_test_database(const std::string& db,
+                        const std::vector<std::pair<std::string, std::string>>& accounts,
+                        const std::vector<std::pair<std::string, std::string>>& settings) {
+  auto must = [&](std::vector<std::string> args, const std::string& in = "") {
+    const RunResult r = run_userdb_tool(db, args, in);
+    if (r.exit_code != 0) throw std::runtime_error("userdb-tool " + args[0] + ": " + r.err);
+  };
+  must({"init"});
+  std::vector<std::pair<std::string, std::string>> all = {
+      {"argon2_opslimit", "1"}, {"argon2_memlimit", "8192"}, {"failure_delay_ms", "0"}};
+  all.insert(all.end(), settings.begin(), settings.end());
+  for (const auto& [key, value] : all) must({"config", key, value});
+  for (const auto& [name, password] : accounts) {
+    must({"add", name, "--password-stdin"}, password + "\n");
+  }
+}
+
 }  // namespace checkpw::test

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "support/runner.h"
@@ -33,6 +34,13 @@ class DbConnection {
 // Runs SQL on the file (read-write, created if missing, persistent WAL), throwing on
 // error. For fixtures only.
 void db_exec(const std::string& path, const std::string& sql);
+
+// A database made by the real userdb-tool the way the program tests need it: init, the
+// cheapest Argon2id, no failure delay, then `settings` (key, value) and `accounts`
+// (name, password), in order. Throws with the tool's message if a step fails.
+void make_test_database(const std::string& db,
+                        const std::vector<std::pair<std::string, std::string>>& accounts,
+                        const std::vector<std::pair<std::string, std::string>>& settings = {});
 
 // The built userdb-tool --db DB ARGS..., with `stdin_data` on standard input, the PATH-only
 // base_env() and no fd 3.
