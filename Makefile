@@ -63,7 +63,7 @@ BENCH_SRCS := $(shell find bench -name '*.cc' 2>/dev/null)
 BENCH_OBJS := $(BENCH_SRCS:%.cc=$(BUILD)/%.o)
 BENCH_BIN  := $(BUILD)/bench/checkpw_bench
 
-.PHONY: all deps test bench demo install uninstall clean format format-check san fuzz notqmail
+.PHONY: all deps test check bench demo install uninstall clean format format-check san fuzz notqmail
 .DEFAULT_GOAL := all
 
 all: $(LIB_A) $(LIB_SO) $(LIB_PC) $(PROG_BINS)
@@ -82,7 +82,7 @@ $(BUILD)/tests/%.o: tests/%.cc
 $(BUILD)/bench/%.o: bench/%.cc
 	@mkdir -p $(@D)
 	$(call say,CXX,$@)
-	$(Q)$(CXX) $(CPPFLAGS) -DCHECKPW_BUILD_DIR='"$(abspath $(BUILD))"' $(CXXFLAGS) \
+	$(Q)$(CXX) $(CPPFLAGS) -Ibench -DCHECKPW_BUILD_DIR='"$(abspath $(BUILD))"' $(CXXFLAGS) \
 	  -Wno-deprecated-declarations -fPIE -c -o $@ $<
 
 $(BUILD)/%.o: %.cc
@@ -174,6 +174,13 @@ notqmail: $(NOTQMAIL_BINS)
 test: all $(TEST_BIN) $(C_ABI_BIN) $(SETUID_BINS) $(NOTQMAIL_BINS)
 	@BUILD=$(abspath $(BUILD)) sh tests/run.sh
 
+# What CI runs (the README's test command): `make test`, then the suite under ASan and
+# UBSan (`make san`), the clang build with -Werror, `format-check` and a short fuzz pass
+# (CHECK_FUZZ_SECONDS per target, default 15); one summary line for all of them.
+CHECK_FUZZ_SECONDS ?= 15
+check:
+	@MAKE='$(MAKE)' BUILD=$(BUILD) FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS) sh tests/check.sh
+
 bench: all $(BENCH_BIN)
 	$(BENCH_BIN) --benchmark_out=$(BUILD)/bench.json --benchmark_out_format=json $(BENCH_ARGS)
 
@@ -190,7 +197,9 @@ demo:
 	@sh tests/demo.sh $(BUILD)
 
 # Coverage-guided fuzzing with libFuzzer (clang): each target in tests/fuzz runs for
-# FUZZ_SECONDS (default 60) with ASan and UBSan. Not part of `make test`.
+# FUZZ_SECONDS (default 60) with ASan and UBSan, from its corpus in the build directory
+# plus the seeds in tests/fuzz/seeds/TARGET (valid requests, so that mutations reach the
+# accepting paths). Not part of `make test`; `make check` runs a short pass.
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.cc,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/*_fuzz.cc))
 $(BUILD)/fuzz/%: tests/fuzz/%.cc $(LIB_SRCS)
@@ -202,8 +211,8 @@ fuzz: $(FUZZ_TARGETS)
 	@for t in $(FUZZ_TARGETS); do \
 	  mkdir -p $(BUILD)/fuzz/corpus-$${t##*/}; \
 	  echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
-	  $$t -max_total_time=$(FUZZ_SECONDS) -max_len=600 -print_final_stats=1 \
-	    $(BUILD)/fuzz/corpus-$${t##*/} || exit 1; \
+	  $$t -max_total_time=$(FUZZ_SECONDS) -max_len=600 -print_final_stats=1 $(FUZZ_ARGS) \
+	    $(BUILD)/fuzz/corpus-$${t##*/} $$(ls -d tests/fuzz/seeds/$${t##*/} 2>/dev/null) || exit 1; \
 	done
 
 # Installs whatever Debian packages are missing. As root it runs apt-get; otherwise it
