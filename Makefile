@@ -59,9 +59,14 @@ TEST_BIN  := $(BUILD)/tests/checkpw_tests
 C_ABI_BIN := $(BUILD)/tests/c_abi_test
 TEST_LIBS  = -lgtest -lpthread -lcrypto
 
-BENCH_SRCS := $(shell find bench -name '*.cc' 2>/dev/null)
+# Google Benchmark: every bench/**/*.cc but bench/login, which is the login-rate driver
+# (its own program) and the floor it measures against (static C).
+BENCH_SRCS := $(shell find bench -name '*.cc' -not -path 'bench/login/*' 2>/dev/null)
 BENCH_OBJS := $(BENCH_SRCS:%.cc=$(BUILD)/%.o)
 BENCH_BIN  := $(BUILD)/bench/checkpw_bench
+LOGIN_RATE_OBJS := $(BUILD)/bench/login/login_rate.o $(BUILD)/bench/support/spawn.o
+LOGIN_RATE := $(BUILD)/bench/login-rate
+FLOOR_BIN  := $(BUILD)/bench/floor
 
 .PHONY: all deps test check bench demo install uninstall clean format format-check san fuzz notqmail
 .DEFAULT_GOAL := all
@@ -181,8 +186,21 @@ CHECK_FUZZ_SECONDS ?= 15
 check:
 	@MAKE='$(MAKE)' BUILD=$(BUILD) FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS) sh tests/check.sh
 
-bench: all $(BENCH_BIN)
+$(LOGIN_RATE): $(LOGIN_RATE_OBJS) $(INTERNAL_A) $(LIB_A)
+	@mkdir -p $(@D)
+	$(call say,LINK,$@)
+	$(Q)$(CXX) -fPIE -pie $(LDFLAGS) -o $@ $(LOGIN_RATE_OBJS) $(LINK_LIBS) -lpthread
+
+$(FLOOR_BIN): bench/login/floor.c
+	@mkdir -p $(@D)
+	$(call say,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -static -o $@ $<
+
+# Google Benchmark (JSON in build/bench.json), then the login-rate driver (a table, and
+# JSON in build/login-rate.json); BENCH_ARGS and LOGIN_RATE_ARGS pass options to each.
+bench: all $(BENCH_BIN) $(LOGIN_RATE) $(FLOOR_BIN)
 	$(BENCH_BIN) --benchmark_out=$(BUILD)/bench.json --benchmark_out_format=json $(BENCH_ARGS)
+	$(LOGIN_RATE) $(LOGIN_RATE_ARGS)
 
 # Runs the whole suite under AddressSanitizer and UndefinedBehaviorSanitizer.
 san:
@@ -250,5 +268,5 @@ format-check:
 clean:
 	rm -rf build
 
--include $(CORE_OBJS:.o=.d) $(INTERNAL_OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(BENCH_OBJS:.o=.d) \
+-include $(CORE_OBJS:.o=.d) $(INTERNAL_OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(BENCH_OBJS:.o=.d) $(LOGIN_RATE_OBJS:.o=.d) \
   $(foreach p,$(PROGRAMS),$($(p)_OBJS:.o=.d))

@@ -1,0 +1,463 @@
+// Logins per second of the real programs (issue 10): each login is spawned the way
+// qmail-smtpd does it (the request on a pipe placed on fd 3, subprogram /bin/true), and
+// the cases alternate in rounds within one run so that a ratio reads off one run:
+//   floor         bench/login/floor.c, static C that reads fd 3 and execs (the least any
+//                 checkpassword program costs)
+//   cram-right    cram-md5-checkpw, the right CRAM-MD5 response
+//   cram-wrong    cram-md5-checkpw, a wrong response
+//   plain-right   checkpw, the right password
+//   plain-wrong   checkpw, a wrong password
+//   unknown       checkpw, a user that does not exist
+//   verify        one in-process Argon2id verify at the database's cost (no process)
+// over databases of each --sizes accounts, with each --streams concurrent login streams;
+// failure_delay_ms is 0. Each stream logs in as its own account, as a mail client polls.
+// Then the WAL phase: --wal-logins CRAM-MD5 logins of distinct accounts of the largest
+// database, two streams, the -wal file's size sampled throughout.
+// A table on stdout; JSON in --json (default build/login-rate.json).
+#include <sodium.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "support/spawn.h"
+
+namespace checkpw::bench {
+namespace {
+
+const std::string kBuild = CHECKPW_BUILD_DIR;
+const std::string kBin = kBuild + "/bin/";
+const std::string kPassword = "login-rate-password";
+const std::string kChallenge = "<7234.1700000000@mail.example.org>";
+constexpr int kMaxStreams = 8;
+
+struct Options {
+  std::vector<long> sizes{1000, 1000000};
+  std::vector<int> streams{1, 2, 4};
+  int logins = 400;  // per case, database size and stream count
+  int rounds = 8;    // the cases alternate this many times
+  long wal_logins = 100000;
+  std::string json = kBuild + "/login-rate.json";
+  std::string data_dir = kBuild + "/bench-data";
+};
+
+[[noreturn]] void usage() {
+  std::fputs(
+      "usage: login-rate [--sizes N,...] [--streams N,...] [--logins N] [--rounds N]\n"
+      "                  [--wal-logins N] [--json FILE] [--data-dir DIR]\n",
+      stderr);
+  std::exit(2);
+}
+
+template <typename T>
+std::vector<T> list_of(const std::string& s) {
+  std::vector<T> out;
+  std::stringstream in(s);
+  std::string item;
+  while (std::getline(in, item, ',')) out.push_back(static_cast<T>(std::stol(item)));
+  if (out.empty()) usage();
+  return out;
+}
+
+Options parse(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (i + 1 >= argc) usage();
+    const std::string v = argv[++i];
+    if (a == "--sizes") {
+      o.sizes = list_of<long>(v);
+    } else if (a == "--streams") {
+      o.streams = list_of<int>(v);
+    } else if (a == "--logins") {
+      o.logins = std::stoi(v);
+    } else if (a == "--rounds") {
+      o.rounds = std::stoi(v);
+    } else if (a == "--wal-logins") {
+      o.wal_logins = std::stol(v);
+    } else if (a == "--json") {
+      o.json = v;
+    } else if (a == "--data-dir") {
+      o.data_dir = v;
+    } else {
+      usage();
+    }
+  }
+  for (int s : o.streams) {
+    if (s < 1 || s > kMaxStreams) usage();
+  }
+  if (o.logins < o.rounds || o.rounds < 1) usage();
+  return o;
+}
+
+void sql(sqlite3* db, const std::string& text) {
+  char* err = nullptr;
+  if (sqlite3_exec(db, text.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string m = err != nullptr ? err : "?";
+    sqlite3_free(err);
+    throw std::runtime_error("sqlite: " + m);
+  }
+}
+
+std::string text_of(sqlite3* db, const std::string& query) {
+  sqlite3_stmt* st = nullptr;
+  std::string out;
+  if (sqlite3_prepare_v2(db, query.c_str(), -1, &st, nullptr) == SQLITE_OK &&
+      sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0) != nullptr) {
+    out = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+  }
+  sqlite3_finalize(st);
+  return out;
+}
+
+std::string stream_user(int s) {
+  return "stream" + std::to_string(s) + "@example.org";
+}
+std::string bulk_user(long i) {
+  return "user" + std::to_string(i) + "@example.org";
+}
+
+// login-N.db: the stream accounts made by the real userdb-tool, the other N - kMaxStreams
+// accounts copies of the first one's row (the same hash and CRAM-MD5 secret) under
+// user<i>@example.org, inserted in one transaction. Reused while it holds N accounts.
+std::string fixture(const Options& o, long size) {
+  mkdir(o.data_dir.c_str(), 0700);
+  const std::string db = o.data_dir + "/login-" + std::to_string(size) + ".db";
+  {
+    sqlite3* h = nullptr;
+    if (sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK &&
+        text_of(h, "SELECT count(*) FROM accounts") == std::to_string(size)) {
+      sqlite3_close(h);
+      return db;
+    }
+    sqlite3_close(h);
+  }
+  for (const char* suffix : {"", "-wal", "-shm"}) std::remove((db + suffix).c_str());
+  std::fprintf(stderr, "login-rate: building %s\n", db.c_str());
+  userdb_tool(db, "init");
+  userdb_tool(db, "config failure_delay_ms 0");
+  for (int s = 0; s < kMaxStreams; ++s) {
+    userdb_tool(db, "add " + stream_user(s) + " --password-stdin", kPassword + "\n");
+  }
+  sqlite3* h = nullptr;
+  if (sqlite3_open(db.c_str(), &h) != SQLITE_OK) throw std::runtime_error("open " + db);
+  sql(h, "BEGIN");
+  sql(h, "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < " +
+             std::to_string(size - kMaxStreams) +
+             ") INSERT INTO accounts (name, hash, cram_md5, enabled, created, changed) "
+             "SELECT 'user' || i || '@example.org', a.hash, a.cram_md5, 1, a.created, a.changed "
+             "FROM n, accounts a WHERE a.name = '" +
+             stream_user(0) + "'");
+  sql(h, "COMMIT");
+  sql(h, "PRAGMA wal_checkpoint(TRUNCATE)");
+  sqlite3_close(h);
+  return db;
+}
+
+struct Case {
+  std::string name;
+  std::string program;                      // empty: the in-process verify
+  std::function<std::string(int)> request;  // by stream
+};
+
+std::vector<Case> cases() {
+  const std::string cram = kBin + "cram-md5-checkpw", plain = kBin + "checkpw";
+  const std::string right = cram_md5_response(kPassword, kChallenge);
+  const std::string wrong = cram_md5_response("not-the-password", kChallenge);
+  return {
+      {"floor", kBuild + "/bench/floor", [](int s) { return request_of(stream_user(s), "x"); }},
+      {"cram-right", cram,
+       [right](int s) { return request_of(stream_user(s), right, kChallenge); }},
+      {"cram-wrong", cram,
+       [wrong](int s) { return request_of(stream_user(s), wrong, kChallenge); }},
+      {"plain-right", plain, [](int s) { return request_of(stream_user(s), kPassword); }},
+      {"plain-wrong", plain, [](int s) { return request_of(stream_user(s), "not-it"); }},
+      {"unknown", plain, [](int s) { return request_of("nobody" + std::to_string(s), "x"); }},
+      {"verify", "", nullptr},
+  };
+}
+
+int expected_exit(const std::string& name) {
+  return name == "floor" || name.ends_with("-right") ? 0 : 1;
+}
+
+struct Samples {
+  std::vector<double> wall_ms, cpu_ms;
+  double batch_s = 0;  // the sum of the batches' wall times
+  long logins = 0;
+  long wrong_exits = 0;
+};
+
+std::int64_t thread_cpu_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+std::int64_t now_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+// One batch: `streams` threads, `each` logins apiece.
+void batch(const Case& c, const std::vector<std::string>& env, const std::string& hash, int streams,
+           int each, Samples& out) {
+  std::vector<Samples> per(static_cast<std::size_t>(streams));
+  const std::int64_t start = now_ns();
+  std::vector<std::thread> threads;
+  for (int s = 0; s < streams; ++s) {
+    threads.emplace_back([&, s] {
+      Samples& mine = per[static_cast<std::size_t>(s)];
+      const std::string request = c.request ? c.request(s) : std::string();
+      for (int k = 0; k < each; ++k) {
+        if (c.program.empty()) {
+          const std::int64_t t0 = now_ns(), c0 = thread_cpu_ns();
+          if (crypto_pwhash_str_verify(hash.c_str(), kPassword.data(), kPassword.size()) != 0) {
+            ++mine.wrong_exits;
+          }
+          mine.wall_ms.push_back(static_cast<double>(now_ns() - t0) / 1e6);
+          mine.cpu_ms.push_back(static_cast<double>(thread_cpu_ns() - c0) / 1e6);
+        } else {
+          const Spawned r = spawn_login(c.program, env, request);
+          if (r.exit_code != expected_exit(c.name)) ++mine.wrong_exits;
+          mine.wall_ms.push_back(static_cast<double>(r.wall_ns) / 1e6);
+          mine.cpu_ms.push_back(static_cast<double>(r.cpu_ns) / 1e6);
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  out.batch_s += static_cast<double>(now_ns() - start) / 1e9;
+  for (const Samples& m : per) {
+    out.wall_ms.insert(out.wall_ms.end(), m.wall_ms.begin(), m.wall_ms.end());
+    out.cpu_ms.insert(out.cpu_ms.end(), m.cpu_ms.begin(), m.cpu_ms.end());
+    out.logins += static_cast<long>(m.wall_ms.size());
+    out.wrong_exits += m.wrong_exits;
+  }
+}
+
+struct Row {
+  long size;
+  int streams;
+  std::string name;
+  long logins, wrong_exits;
+  double rate, median_ms, p99_ms, cpu_ms;
+};
+
+double p99(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[std::min(v.size() - 1, (v.size() * 99) / 100)];
+}
+
+long file_size(const std::string& path) {
+  struct stat st {};
+  return stat(path.c_str(), &st) == 0 ? static_cast<long>(st.st_size) : 0;
+}
+
+std::string cpu_model() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
+  }
+  return "unknown";
+}
+
+const Row* find(const std::vector<Row>& rows, long size, int streams, const std::string& name) {
+  for (const Row& r : rows) {
+    if (r.size == size && r.streams == streams && r.name == name) return &r;
+  }
+  return nullptr;
+}
+
+struct Ratio {
+  std::string name;
+  double value;
+  std::string target;
+  bool met;
+};
+
+int run(const Options& o) {
+  if (sodium_init() < 0) return 111;
+  const std::vector<Case> all = cases();
+  std::vector<Row> rows;
+  std::string largest_db;
+  for (long size : o.sizes) {
+    const std::string db = fixture(o, size);
+    largest_db = db;
+    const std::vector<std::string> env = {"CHECKPW_DB=" + db, "PATH=/usr/bin:/bin",
+                                          "TCPREMOTEIP=127.0.0.1"};
+    sqlite3* h = nullptr;
+    sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr);
+    const std::string hash =
+        text_of(h, "SELECT hash FROM accounts WHERE name = '" + stream_user(0) + "'");
+    sqlite3_close(h);
+    for (int streams : o.streams) {
+      std::vector<Samples> samples(all.size());
+      const int each = std::max(1, o.logins / o.rounds / streams);
+      for (int r = 0; r < o.rounds; ++r) {
+        for (std::size_t c = 0; c < all.size(); ++c)
+          batch(all[c], env, hash, streams, each, samples[c]);
+      }
+      for (std::size_t c = 0; c < all.size(); ++c) {
+        Samples& s = samples[c];
+        rows.push_back({size, streams, all[c].name, s.logins, s.wrong_exits,
+                        static_cast<double>(s.logins) / s.batch_s, median(s.wall_ms),
+                        p99(s.wall_ms), median(s.cpu_ms)});
+      }
+    }
+  }
+
+  // The WAL phase: distinct accounts, each login a first login (a bookkeeping write).
+  long wal_max = 0, wal_logins = 0;
+  double wal_rate = 0;
+  if (o.wal_logins > 0) {
+    const long size = o.sizes.back() - kMaxStreams;
+    const std::vector<std::string> env = {"CHECKPW_DB=" + largest_db, "PATH=/usr/bin:/bin"};
+    const std::string program = kBin + "cram-md5-checkpw";
+    const std::string right = cram_md5_response(kPassword, kChallenge);
+    std::atomic<long> next{0}, wrong{0};
+    std::atomic<long> max_seen{file_size(largest_db + "-wal")};
+    const std::int64_t start = now_ns();
+    std::vector<std::thread> threads;
+    for (int s = 0; s < 2; ++s) {
+      threads.emplace_back([&] {
+        for (long i = next++; i < o.wal_logins; i = next++) {
+          const Spawned r =
+              spawn_login(program, env, request_of(bulk_user(i % size), right, kChallenge));
+          if (r.exit_code != 0) ++wrong;
+          if (i % 500 == 0) {
+            const long w = file_size(largest_db + "-wal");
+            long m = max_seen.load();
+            while (w > m && !max_seen.compare_exchange_weak(m, w)) {
+            }
+          }
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+    wal_max = std::max(max_seen.load(), file_size(largest_db + "-wal"));
+    wal_logins = o.wal_logins;
+    wal_rate = static_cast<double>(o.wal_logins) / (static_cast<double>(now_ns() - start) / 1e9);
+    if (wrong > 0) std::fprintf(stderr, "login-rate: %ld WAL-phase logins failed\n", wrong.load());
+  }
+
+  // The table.
+  std::printf(
+      "login rate on %s, %u cores; failure delay 0; median and p99 wall ms, CPU ms "
+      "per login\n",
+      cpu_model().c_str(), std::thread::hardware_concurrency());
+  std::printf("%9s %7s %-12s %9s %9s %9s %9s %6s\n", "accounts", "streams", "case", "logins/s",
+              "median", "p99", "cpu", "wrong");
+  for (const Row& r : rows) {
+    std::printf("%9ld %7d %-12s %9.1f %9.3f %9.3f %9.3f %6ld\n", r.size, r.streams, r.name.c_str(),
+                r.rate, r.median_ms, r.p99_ms, r.cpu_ms, r.wrong_exits);
+  }
+
+  // The ratios the issue sets, for every database size and stream count measured.
+  std::vector<Ratio> ratios;
+  const long small = o.sizes.front(), large = o.sizes.back();
+  for (long size : o.sizes) {
+    for (int streams : o.streams) {
+      const Row* floor = find(rows, size, streams, "floor");
+      const Row* cram = find(rows, size, streams, "cram-right");
+      const Row* plain = find(rows, size, streams, "plain-right");
+      const Row* verify = find(rows, size, streams, "verify");
+      const std::string at = " @" + std::to_string(size) + "x" + std::to_string(streams);
+      const double cram_ratio = cram->rate / floor->rate;
+      ratios.push_back(
+          {"cram-right rate / floor rate" + at, cram_ratio, ">= 0.85", cram_ratio >= 0.85});
+      const double plain_ratio = plain->median_ms / (floor->median_ms + verify->median_ms);
+      ratios.push_back({"plain-right time / (floor + verify)" + at, plain_ratio, "<= 1.10",
+                        plain_ratio <= 1.10});
+    }
+  }
+  if (large != small) {
+    for (int streams : o.streams) {
+      for (const Case& c : all) {
+        const double v = find(rows, large, streams, c.name)->median_ms /
+                         find(rows, small, streams, c.name)->median_ms;
+        ratios.push_back({c.name + " time " + std::to_string(large) + " / " +
+                              std::to_string(small) + " @x" + std::to_string(streams),
+                          v, "<= 1.10", v <= 1.10});
+      }
+    }
+  }
+  const bool has1 = std::count(o.streams.begin(), o.streams.end(), 1) > 0;
+  const bool has2 = std::count(o.streams.begin(), o.streams.end(), 2) > 0;
+  if (has1 && has2) {
+    for (long size : o.sizes) {
+      for (const Case& c : all) {
+        const double v = find(rows, size, 2, c.name)->rate / find(rows, size, 1, c.name)->rate;
+        ratios.push_back(
+            {c.name + " rate 2 streams / 1 @" + std::to_string(size), v, ">= 1.70", v >= 1.70});
+      }
+    }
+  }
+  if (wal_logins > 0) {
+    const double mib = static_cast<double>(wal_max) / (1 << 20);
+    ratios.push_back({"WAL MiB, max over " + std::to_string(wal_logins) +
+                          " logins of distinct "
+                          "accounts (" +
+                          std::to_string(static_cast<long>(wal_rate)) + " logins/s)",
+                      mib, "< 4", mib < 4});
+  }
+  std::printf("\n%-64s %9s %8s %s\n", "ratio", "value", "target", "");
+  for (const Ratio& r : ratios) {
+    std::printf("%-64s %9.3f %8s %s\n", r.name.c_str(), r.value, r.target.c_str(),
+                r.met ? "met" : "NOT MET");
+  }
+
+  std::ofstream js(o.json);
+  js << "{\"cpu\": \"" << cpu_model() << "\", \"cores\": " << std::thread::hardware_concurrency()
+     << ", \"results\": [";
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const Row& r = rows[i];
+    js << (i ? ", " : "") << "{\"accounts\": " << r.size << ", \"streams\": " << r.streams
+       << ", \"case\": \"" << r.name << "\", \"logins\": " << r.logins
+       << ", \"wrong_exits\": " << r.wrong_exits << ", \"logins_per_s\": " << r.rate
+       << ", \"median_ms\": " << r.median_ms << ", \"p99_ms\": " << r.p99_ms
+       << ", \"cpu_ms\": " << r.cpu_ms << "}";
+  }
+  js << "], \"ratios\": [";
+  for (std::size_t i = 0; i < ratios.size(); ++i) {
+    js << (i ? ", " : "") << "{\"name\": \"" << ratios[i].name
+       << "\", \"value\": " << ratios[i].value << ", \"target\": \"" << ratios[i].target
+       << "\", \"met\": " << (ratios[i].met ? "true" : "false") << "}";
+  }
+  js << "], \"wal\": {\"logins\": " << wal_logins << ", \"max_bytes\": " << wal_max
+     << ", \"logins_per_s\": " << wal_rate << "}}\n";
+  long wrong = 0;
+  for (const Row& r : rows) wrong += r.wrong_exits;
+  if (wrong > 0) {
+    std::fprintf(stderr, "login-rate: %ld logins had the wrong exit code\n", wrong);
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace checkpw::bench
+
+int main(int argc, char** argv) {
+  try {
+    return checkpw::bench::run(checkpw::bench::parse(argc, argv));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "login-rate: %s\n", e.what());
+    return 111;
+  }
+}
