@@ -32,7 +32,7 @@ LIB_PC    := $(BUILD)/lib/checkpw.pc
 
 # Internal code the programs share (lib/base, lib/auth, lib/store): one static archive,
 # never installed, headers included.
-INTERNAL_SRCS := $(wildcard lib/base/*.cc lib/auth/*.cc lib/store/*.cc)
+INTERNAL_SRCS := $(filter-out lib/auth/no_dlopen.cc,$(wildcard lib/base/*.cc lib/auth/*.cc lib/store/*.cc))
 INTERNAL_OBJS := $(INTERNAL_SRCS:%.cc=$(BUILD)/%.o)
 INTERNAL_A    := $(BUILD)/lib/libcheckpw-internal.a
 LIB_SRCS      := $(CORE_SRCS) $(INTERNAL_SRCS)
@@ -40,14 +40,22 @@ LINK_LIBS      = $(INTERNAL_A) $(LIB_A) $(LIBS)
 
 # Programs: each directory with a main.cc is one executable, linked to the archive
 # (setuid programs must not depend on the dynamic loader finding our .so).
+# The checkpassword programs are static PIEs (libsodium, SQLite, libcrypt, libstdc++ and
+# glibc inside): no dynamic loading on a login, and nothing a loader could be talked into
+# under setuid; see lib/auth/no_dlopen.cc. The sanitizers need the dynamic runtime, so
+# `make san` links them dynamically.
 PROGRAMS  := $(patsubst %/main.cc,%,$(wildcard */main.cc))
 PROG_BINS := $(PROGRAMS:%=$(BUILD)/bin/%)
+STATIC_PROGRAMS := checkpw cram-md5-checkpw
+NO_DLOPEN_OBJ   := $(BUILD)/lib/auth/no_dlopen.o
+STATIC_LDFLAGS  := $(if $(SAN_FLAGS),-pie,-static-pie -Wl,--wrap=dlopen $(NO_DLOPEN_OBJ))
+prog_ldflags = $(if $(filter $(1),$(STATIC_PROGRAMS)),$(STATIC_LDFLAGS),-pie)
 define prog_rule
 $(1)_OBJS := $$(patsubst %.cc,$(BUILD)/%.o,$$(wildcard $(1)/*.cc))
-$(BUILD)/bin/$(1): $$($(1)_OBJS) $(INTERNAL_A) $(LIB_A)
+$(BUILD)/bin/$(1): $$($(1)_OBJS) $(INTERNAL_A) $(LIB_A) $(NO_DLOPEN_OBJ)
 	@mkdir -p $$(@D)
 	$$(call say,LINK,$$@)
-	$$(Q)$$(CXX) -fPIE -pie $$(LDFLAGS) -o $$@ $$($(1)_OBJS) $$(LINK_LIBS)
+	$$(Q)$$(CXX) -fPIE $(call prog_ldflags,$(1)) $$(LDFLAGS) -o $$@ $$($(1)_OBJS) $$(LINK_LIBS)
 endef
 $(foreach p,$(PROGRAMS),$(eval $(call prog_rule,$(p))))
 
@@ -143,10 +151,11 @@ $(BUILD)/tests/setuid/default_location.o: lib/store/default_location.cc
 	$(Q)$(CXX) $(CPPFLAGS) -UCHECKPW_DBPATH -DCHECKPW_DBPATH='"$(SETUID_DBPATH)"' $(CXXFLAGS) \
 	  -fPIE -c -o $@ $<
 $(BUILD)/tests/setuid/%: $(BUILD)/%/main.o $(BUILD)/tests/setuid/default_location.o $(INTERNAL_A) \
-  $(LIB_A)
+  $(LIB_A) $(NO_DLOPEN_OBJ)
 	@mkdir -p $(@D)
 	$(call say,LINK,$@)
-	$(Q)$(CXX) -fPIE -pie $(LDFLAGS) -o $@ $(filter %.o,$^) $(LINK_LIBS)
+	$(Q)$(CXX) -fPIE $(STATIC_LDFLAGS) $(LDFLAGS) -o $@ $(filter-out $(NO_DLOPEN_OBJ),$(filter %.o,$^)) \
+	  $(LINK_LIBS)
 
 $(BENCH_BIN): $(BENCH_OBJS) $(INTERNAL_A) $(LIB_A)
 	@mkdir -p $(@D)
@@ -237,7 +246,7 @@ fuzz: $(FUZZ_TARGETS)
 # prints the exact command and fails with exit 2.
 DEB_PACKAGES = g++ gcc make libsodium-dev libsqlite3-dev sqlite3 libgtest-dev libbenchmark-dev \
   libssl-dev libcrypt-dev openssl pkg-config clang clang-format curl dovecot-core dovecot-imapd \
-  dovecot-pop3d gdb fail2ban daemontools python3 util-linux
+  dovecot-pop3d gdb fail2ban daemontools python3 util-linux strace
 deps:
 	@sh install/deps.sh $(DEB_PACKAGES)
 
