@@ -53,6 +53,9 @@ Result<SqliteStore> open_for_read(const Invocation& inv) {
 }
 
 void keep_wal_files(SqliteStore& s) {
+  // No earlier version of what was changed may stay behind in the WAL (doc/design.md
+  // section 7); the change itself is committed either way.
+  if (auto r = s.wal_truncate(); !r) warn(r.error().message);
   if (auto r = s.ensure_wal_files(); !r) warn(r.error().message);
 }
 

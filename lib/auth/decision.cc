@@ -63,6 +63,18 @@ void plan_rehash(const Settings& settings, const Account& account,
   if (book.fresh_has_cram) cram_md5_secret(password, book.fresh_cram.storage());
 }
 
+// A success is written when it changes what matters: failures or a lock to clear, a hash
+// to upgrade, or a last_login older than last_login_interval_s (or none, or in the future).
+bool success_worth_writing(const Account& a, const Settings& settings, std::int64_t now,
+                           const Bookkeeping& book) {
+  if (!book.fresh_hash.empty() || a.failures != 0 || a.window_failures != 0 ||
+      a.window_start || a.locked_until || !a.last_login) {
+    return true;
+  }
+  const std::int64_t age = now - *a.last_login;
+  return age < 0 || age >= settings.last_login_interval_s;
+}
+
 }  // namespace
 
 Bookkeeping::~Bookkeeping() {
@@ -153,7 +165,9 @@ void decide(const Login& login, const Settings& settings, const std::optional<Ac
   d.gid = account->gid;
   d.home = account->home;
   d.shell = account->shell;
-  if (!caller.lookup) d.book.kind = Book::kSuccess;
+  if (!caller.lookup && success_worth_writing(*account, settings, login.now, d.book)) {
+    d.book.kind = Book::kSuccess;
+  }
   d.set(Verdict::kAccept, caller.lookup ? "found" : "ok");
 }
 

@@ -122,8 +122,10 @@ Login login_of(const Run& run, const Request& req) {
   return login;
 }
 
-void bookkeep(const Run& run, Decision& d) {
-  if (d.book.kind == Book::kNone) return;
+namespace {
+
+// The writes themselves, in their own connection, closed on return.
+void record(const Run& run, Decision& d) {
   Result<std::unique_ptr<Store>> store = store_open(run.location, StoreAccess::kBookkeep);
   const auto now = static_cast<std::int64_t>(std::time(nullptr));
   if (store && d.book.kind == Book::kFailure) {
@@ -141,6 +143,14 @@ void bookkeep(const Run& run, Decision& d) {
     }
   }
   d.book.fresh_cram.wipe();
+}
+
+}  // namespace
+
+void bookkeep(const Run& run, Decision& d) {
+  if (d.book.kind == Book::kNone) return;
+  record(run, d);
+  store_tidy(run.location);  // after record(): no store is open in this process now
 }
 
 void answer_after_delay(const Run& run, const Decision& d) {

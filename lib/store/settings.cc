@@ -134,6 +134,15 @@ const SettingKey kSettings[] = {
      "How long a checkpassword program may take, from its start to its answer, before it "
      "gives up with a temporary failure (111); the failure delay comes on top. 100 to "
      "600000 (default 10000). Until this setting is read, 10000 applies."},
+    {"last_login_interval_s", "300",
+     [](Settings& s, std::string_view v) {
+       return int_in("last_login_interval_s", v, 0, 86400, s.last_login_interval_s);
+     },
+     [](const Settings& s) { return std::to_string(s.last_login_interval_s); },
+     "A successful login writes last_login only when the stored one is at least this many "
+     "seconds old (or there are failures to clear, or a hash to upgrade): a mail client "
+     "that polls every minute then costs no write. 0 to 86400 (default 300; 0 writes on "
+     "every login)."},
     {"lockout_failures", "0",
      [](Settings& s, std::string_view v) {
        return int_in("lockout_failures", v, 0, 1000, s.lockout.failures);

@@ -29,6 +29,7 @@ struct Settings {
   int busy_timeout_ms = 5000;
   int failure_delay_ms = 1000;
   int deadline_ms = 10000;  // kDefaultDeadlineMs
+  int last_login_interval_s = 300;
   Lockout lockout;
   bool log_failed_names = false;
   LogDestination log_destination = LogDestination::kStderr;

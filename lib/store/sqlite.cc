@@ -150,4 +150,30 @@ std::span<const unsigned char> SqliteStmt::column_blob(int col) const noexcept {
   return {p, static_cast<std::size_t>(n)};
 }
 
+Status wal_truncate(SqliteDb& db) {
+  {
+    auto st = SqliteStmt::prepare(db, "PRAGMA wal_checkpoint(TRUNCATE)");
+    if (!st) return st.error();
+    auto r = st->step();
+    if (!r) return r.error();
+    // One row: busy, frames in the WAL, frames checkpointed.
+    if (*r != SqliteStmt::Step::kRow || st->column_int64(0) != 0) {
+      return temp_error("the WAL could not be checkpointed: readers held it past the timeout");
+    }
+  }  // finalized: a statement still open would keep the write below from starting
+  // A row rewritten as it is would write nothing (SQLite compares the cell): change the
+  // first setting and change it back, in one transaction that no reader sees halfway.
+  constexpr const char* kRestart =
+      "BEGIN IMMEDIATE;"
+      "UPDATE settings SET value = value || '.' WHERE key = (SELECT min(key) FROM settings);"
+      "UPDATE settings SET value = substr(value, 1, length(value) - 1) "
+      "  WHERE key = (SELECT min(key) FROM settings);"
+      "COMMIT";
+  if (auto w = db.exec(kRestart); !w) {
+    db.rollback_if_open();
+    return w;
+  }
+  return ok_status();
+}
+
 }  // namespace checkpw

@@ -44,6 +44,13 @@ class SqliteDb {
   sqlite3* db_ = nullptr;
 };
 
+// Checkpoints the whole WAL into the database and truncates it, waiting for readers up
+// to the connection's busy timeout (kTempFail when they kept it from completing); then
+// starts the new WAL with one write that changes nothing (a setting changed and changed
+// back), so that the header's flush is paid here and not by the next login's bookkeeping,
+// which in synchronous = NORMAL flushes nothing else.
+[[nodiscard]] Status wal_truncate(SqliteDb& db);
+
 class SqliteStmt {
  public:
   SqliteStmt() noexcept = default;

@@ -103,12 +103,30 @@ Status write_by_name(SqliteDb& db, std::string_view sql, std::string_view name, 
 
 // --- opening ----------------------------------------------------------------------
 
-Status SqliteStore::prepare_connection(bool writable) {
+// The programs' connections (kDecide, kBookkeep) never checkpoint, not even on close: a
+// checkpoint is writes and flushes that no login should wait for (tidy() starts one
+// elsewhere). Their writes are the bookkeeping, statistics: synchronous = NORMAL, which in
+// WAL mode flushes nothing at commit yet keeps the file consistent through a crash or a
+// power loss (the last bookkeeping may be lost, never an administrator's write, which is
+// made with the default FULL).
+Status SqliteStore::prepare_connection(Mode mode) {
   sqlite3* raw = db_.get();
   sqlite3_busy_timeout(raw, kDefaultBusyTimeoutMs);
   int persist = 1;
   sqlite3_file_control(raw, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
   if (auto r = db_.exec("PRAGMA secure_delete = ON; PRAGMA temp_store = MEMORY"); !r) return r;
+  if (mode == Mode::kDecide || mode == Mode::kBookkeep) {
+    int on = 0;
+    if (sqlite3_db_config(raw, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, &on) != SQLITE_OK || on != 1) {
+      return temp_error("unable to turn off the checkpoint on close");
+    }
+  }
+  if (mode == Mode::kBookkeep) {
+    if (auto r = db_.exec("PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0"); !r) {
+      return r;
+    }
+  }
+  const bool writable = mode == Mode::kBookkeep || mode == Mode::kAdmin;
   if (writable && sqlite3_db_readonly(raw, "main") == 1) {
     return temp_error("database is not writable");
   }
@@ -119,8 +137,8 @@ Result<SqliteStore> SqliteStore::open(const std::string& path, Mode mode) {
   const bool writable = mode == Mode::kBookkeep || mode == Mode::kAdmin;
   auto opened = SqliteDb::open(path, writable ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY);
   if (!opened) return opened.error();
-  SqliteStore s(std::move(opened.value()), path);
-  if (auto r = s.prepare_connection(writable); !r) return r.error();
+  SqliteStore s(std::move(opened.value()), path, mode);
+  if (auto r = s.prepare_connection(mode); !r) return r.error();
   auto version = checkpw::schema_version(s.db_);
   if (!version) return version.error();
   if (mode == Mode::kInspect) return s;
@@ -151,8 +169,8 @@ Result<SqliteStore> SqliteStore::create(const std::string& path, std::optional<g
   };
   auto opened = SqliteDb::open(path, SQLITE_OPEN_READWRITE);
   if (!opened) return fail(opened.error());
-  SqliteStore s(std::move(opened.value()), path);
-  if (auto r = s.prepare_connection(true); !r) return fail(r.error());
+  SqliteStore s(std::move(opened.value()), path, Mode::kAdmin);
+  if (auto r = s.prepare_connection(Mode::kAdmin); !r) return fail(r.error());
   if (auto r = s.db_.exec("PRAGMA journal_mode = WAL"); !r) return fail(r.error());
   if (auto r = s.migrate(); !r) return fail(r.error());
   if (auto r = s.ensure_wal_files(); !r) return fail(r.error());
@@ -165,6 +183,10 @@ Result<int> SqliteStore::schema_version() {
 
 Result<int> SqliteStore::migrate() {
   return schema_migrate(db_);
+}
+
+Status SqliteStore::wal_truncate() {
+  return checkpw::wal_truncate(db_);
 }
 
 Status SqliteStore::ensure_wal_files() {

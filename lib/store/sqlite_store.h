@@ -26,6 +26,11 @@ struct AccountChanges {
   bool clear_uid = false, clear_gid = false, clear_home = false, clear_shell = false;
 };
 
+// The WAL size past which a bookkeeping write starts a checkpoint (tidy), and how long
+// that checkpoint may take.
+inline constexpr long kWalCheckpointBytes = 64 * 1024;
+inline constexpr unsigned kTidySeconds = 10;
+
 class SqliteStore final : public Store {
  public:
   enum class Mode {
@@ -60,6 +65,10 @@ class SqliteStore final : public Store {
   // Makes sure -wal and -shm exist with the database's mode and group, so a read-only
   // group member can open it. Called after every userdb-tool write.
   [[nodiscard]] Status ensure_wal_files();
+  // wal_truncate (sqlite.h) on this connection: with secure_delete, no earlier version of
+  // a changed or deleted row is left in any of the database's files. kTempFail when
+  // readers kept it from completing. Called after every userdb-tool write.
+  [[nodiscard]] Status wal_truncate();
   // Validates with setting_parse and stores the canonical form; kMisuse when invalid.
   [[nodiscard]] Status set_setting(std::string_view key, std::string_view value);
   // Every row, ordered by name, as stored: rows that find() would refuse are included
@@ -80,11 +89,13 @@ class SqliteStore final : public Store {
   const std::string& path() const noexcept { return path_; }
 
  private:
-  SqliteStore(SqliteDb db, std::string path) : db_(std::move(db)), path_(std::move(path)) {}
-  Status prepare_connection(bool writable);
+  SqliteStore(SqliteDb db, std::string path, Mode mode)
+      : db_(std::move(db)), path_(std::move(path)), mode_(mode) {}
+  Status prepare_connection(Mode mode);
 
   SqliteDb db_;
   std::string path_;
+  Mode mode_;
 };
 
 }  // namespace checkpw

@@ -49,6 +49,13 @@ class Store {
 enum class StoreAccess { kDecide, kBookkeep };
 inline constexpr int kBookkeepingBusyMs = 200;
 
+// Upkeep after a bookkeeping write, started off the login's path: for SQLite, when the
+// -wal file has passed kWalCheckpointBytes, a detached process checkpoints and truncates
+// it, so that no login waits for a checkpoint and none reads a long WAL when it opens the
+// database. Call it with no store open in this process (a forked child must not inherit
+// SQLite's open files). Never blocks on the store, never fails.
+void store_tidy(const std::string& location) noexcept;
+
 // Opens the store at `location` (today a path to an SQLite file). kTempFail when it is
 // missing, unreadable, not ours, of another schema version, or (kBookkeep) not writable.
 [[nodiscard]] Result<std::unique_ptr<Store>> store_open(const std::string& location,

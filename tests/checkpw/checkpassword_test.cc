@@ -428,18 +428,7 @@ namespace checkpw {
 namespace {
 
 std::string column(const std::string& db, const std::string& query) {
-  sqlite3* h = nullptr;
-  std::string value;
-  if (sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-    sqlite3_stmt* st = nullptr;
-    if (sqlite3_prepare_v2(h, query.c_str(), -1, &st, nullptr) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
-      value = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
-    }
-    sqlite3_finalize(st);
-  }
-  sqlite3_close(h);
-  return value;
+  return test::db_value(db, query);
 }
 
 // ---- bookkeeping after the verdict ------------------------------------------------
@@ -457,6 +446,46 @@ TEST_F(Checkpassword, RecordsLastLoginAndFailures) {
   EXPECT_NE(column(db_, "SELECT last_login FROM accounts WHERE name = 'alice'"), "");
   EXPECT_EQ(column(db_, "SELECT failures FROM accounts WHERE name = 'alice'"), "0");
   EXPECT_EQ(column(db_, "SELECT total_failures FROM accounts WHERE name = 'alice'"), "2");
+}
+
+// Issue 10: a mail client that polls every minute costs no write. A success writes only
+// when last_login is older than last_login_interval_s (or missing, or in the future), or
+// when there are failures to clear.
+TEST_F(Checkpassword, LastLoginIsWrittenAtMostOncePerInterval) {
+  auto last_login = [&] {
+    return column(db_, "SELECT last_login FROM accounts WHERE name = 'alice'");
+  };
+  auto set_last_login = [&](const std::string& v) {
+    sql(db_, "UPDATE accounts SET last_login = " + v + " WHERE name = 'alice'");
+  };
+  auto login = [&] {
+    return check(kCheckpw, checkpassword_request("alice", kAlicePassword)).exit_code;
+  };
+  ASSERT_EQ(login(), 0);
+  ASSERT_NE(last_login(), "");
+  set_last_login("unixepoch() - 100");
+  const std::string recent = last_login();
+  EXPECT_EQ(login(), 0);
+  EXPECT_EQ(last_login(), recent) << "written within the 300 s interval";
+  set_last_login("unixepoch() - 400");
+  const std::string old = last_login();
+  EXPECT_EQ(login(), 0);
+  EXPECT_GT(std::stoll(last_login()), std::stoll(old) + 300);
+  set_last_login("unixepoch() + 100000");  // a clock that went back: rewritten
+  EXPECT_EQ(login(), 0);
+  EXPECT_LT(std::stoll(last_login()), std::stoll(old) + 1000);
+  // A failure in between is cleared at the next success, whatever the interval.
+  set_last_login("unixepoch() - 10");
+  EXPECT_EQ(check(kCheckpw, checkpassword_request("alice", "wrong-password")).exit_code, 1);
+  EXPECT_EQ(column(db_, "SELECT failures FROM accounts WHERE name = 'alice'"), "1");
+  EXPECT_EQ(login(), 0);
+  EXPECT_EQ(column(db_, "SELECT failures FROM accounts WHERE name = 'alice'"), "0");
+  // 0: every success is written.
+  tool({"config", "last_login_interval_s", "0"});
+  set_last_login("unixepoch() - 10");
+  const std::string ten_ago = last_login();
+  EXPECT_EQ(login(), 0);
+  EXPECT_NE(last_login(), ten_ago);
 }
 
 TEST_F(Checkpassword, WeakerHashIsUpgradedAtLogin) {

@@ -114,6 +114,21 @@ void db_exec(const std::string& path, const std::string& sql) {
   DbConnection(path).exec(sql);
 }
 
+std::string db_value(const std::string& path, const std::string& query) {
+  sqlite3* h = nullptr;
+  std::string value;
+  if (sqlite3_open_v2(path.c_str(), &h, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(h, query.c_str(), -1, &st, nullptr) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+      value = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+    }
+    sqlite3_finalize(st);
+  }
+  sqlite3_close(h);
+  return value;
+}
+
 RunResult run_userdb_tool(const std::string& db, std::vector<std::string> args,
                           const std::string& stdin_data) {
   args.insert(args.begin(), {CHECKPW_BUILD_DIR "/bin/userdb-tool", "--db", db});

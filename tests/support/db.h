@@ -35,6 +35,10 @@ class DbConnection {
 // error. For fixtures only.
 void db_exec(const std::string& path, const std::string& sql);
 
+// The first column of the first row of `query`, as text, read-only; "" for NULL, no row
+// or a file that cannot be read.
+std::string db_value(const std::string& path, const std::string& query);
+
 // A database made by the real userdb-tool the way the program tests need it: init, the
 // cheapest Argon2id, no failure delay, then `settings` (key, value) and `accounts`
 // (name, password), in order. Throws with the tool's message if a step fails.

@@ -135,7 +135,8 @@ TEST_F(OutputTest, Config) {
   ASSERT_EQ(r.exit_code, 0);
   EXPECT_EQ(r.out,
             "argon2_opslimit=1\nargon2_memlimit=8192\nbusy_timeout_ms=5000\n"
-            "failure_delay_ms=1000\ndeadline_ms=10000\nlockout_failures=0\nlockout_window_s=900\n"
+            "failure_delay_ms=1000\ndeadline_ms=10000\nlast_login_interval_s=300\n"
+            "lockout_failures=0\nlockout_window_s=900\n"
             "lockout_duration_s=900\nlog_destination=stderr\nlog_failed_names=no\n"
             "default_domain=\n");
   ASSERT_EQ(tool({"config", "argon2_memlimit", "19M"}).exit_code, 0);
