@@ -67,8 +67,8 @@ void plan_rehash(const Settings& settings, const Account& account,
 // to upgrade, or a last_login older than last_login_interval_s (or none, or in the future).
 bool success_worth_writing(const Account& a, const Settings& settings, std::int64_t now,
                            const Bookkeeping& book) {
-  if (!book.fresh_hash.empty() || a.failures != 0 || a.window_failures != 0 ||
-      a.window_start || a.locked_until || !a.last_login) {
+  if (!book.fresh_hash.empty() || a.failures != 0 || a.window_failures != 0 || a.window_start ||
+      a.locked_until || !a.last_login) {
     return true;
   }
   const std::int64_t age = now - *a.last_login;
