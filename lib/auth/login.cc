@@ -62,9 +62,6 @@ bool run_ready(Run& run, int argc, char** argv, Decision& d) {
   } else if (!deadline_arm(run.prog, run.remote, run.started_ms, kDefaultDeadlineMs)) {
     d.set(Verdict::kTempFail, "deadline-unavailable");
     ok = false;
-  } else if (sodium_init() < 0) {
-    d.set(Verdict::kTempFail, "sodium-init-failed");
-    ok = false;
   } else if (argc < 2 || argv[1] == nullptr || argv[1][0] == '\0') {
     d.set(Verdict::kMisuse, "no-subprogram");
     ok = false;

@@ -112,8 +112,16 @@ bool argon2id_split(std::string_view s, Argon2idParts& a) noexcept {
          eat(s, "$") && eat_b64(s, a.tag, n) && s.empty() && (a.tag_len = n) >= 16;
 }
 
+// libsodium chooses its fast Argon2 code in sodium_init(); every hash here comes after it.
+// Only the hashing needs it, so a CRAM-MD5 login does not pay for its CPU probing.
+bool sodium_ready() noexcept {
+  static const bool ready = sodium_init() >= 0;
+  return ready;
+}
+
 PasswordCheck argon2id_verify(std::string_view h, std::span<const unsigned char> pw) noexcept {
   if (!argon2id_parses(h)) return PasswordCheck::kInvalidHash;
+  if (!sodium_ready()) return PasswordCheck::kOutOfMemory;  // a temporary failure, as that
   Argon2idParts a;
   if (argon2id_split(h, a) && a.p == 1 && a.salt_len == a.salt.size()) {
     SecretBuffer<64> tag;
@@ -185,6 +193,7 @@ Result<std::string> password_hash(std::span<const unsigned char> password,
       cost.memlimit > crypto_pwhash_argon2id_MEMLIMIT_MAX) {
     return Error{Verdict::kMisuse, "Argon2id cost outside libsodium's limits"};
   }
+  if (!sodium_ready()) return temp_error("libsodium could not be initialised");
   char out[crypto_pwhash_STRBYTES] = {};
   errno = 0;
   if (crypto_pwhash_str_alg(out, chars(password), password.size(), cost.opslimit, cost.memlimit,

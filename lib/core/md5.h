@@ -33,11 +33,13 @@ using Md5State = std::array<std::uint32_t, 4>;
 
 inline constexpr Md5State kMd5Init = {0x67452301u, 0xefcdab89u, 0x98badcfeu, 0x10325476u};
 
-// The compression the library runs on this CPU, chosen once at first use: the portable
-// one, or the same rounds on AVX-512VL vector registers (x86-64 only), which shortens
-// each step's dependency chain. Both are constant-time: no branch or index on data.
+// The compression the library runs on this CPU: the portable one, or the same rounds on
+// AVX-512VL vector registers (x86-64 only), which shortens each step's dependency chain.
+// Where the CPU has AVX-512VL, both are timed once at first use (a few microseconds) and
+// the faster one is kept. Both are constant-time: no branch or index on data.
 enum class Md5Impl { kPortable, kAvx512 };
 Md5Impl md5_impl() noexcept;
+bool md5_avx512_available() noexcept;  // whether kAvx512 can run here at all
 
 // Runs the compression function over `blocks` whole 64-byte blocks.
 void md5_compress(Md5State& state, const unsigned char* data, std::size_t blocks) noexcept;
