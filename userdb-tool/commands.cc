@@ -162,6 +162,26 @@ const Command kCommands[] = {
      "from standard input with --password-stdin. Exit 0 if checkpw would accept, 1 if\n"
      "it would reject (wrong password, disabled, uid/gid 0, no such user), 111 if the\n"
      "stored hash or row is unusable or memory runs out.\n"},
+    {"tune",
+     "[--max-ms N] [--max-memory SIZE] [--apply]",
+     "measure Argon2id here and propose (or store) the strongest cost that fits",
+     0,
+     0,
+     {"--apply"},
+     {"--max-ms", "--max-memory"},
+     cmd_tune,
+     "usage: userdb-tool [--db PATH] tune [--max-ms N] [--max-memory SIZE] [--apply]\n"
+     "\n"
+     "Times one Argon2id hash on this machine at 8M, 16M, 32M... of memory up to the\n"
+     "limit, with as many passes as fit the time, prints the table it measured, and\n"
+     "proposes the strongest cost (the most memory, then the most passes) that takes\n"
+     "at most N ms (default 100) and fits a process limited to SIZE bytes (K, M or G;\n"
+     "default 200000000, the softlimit -m of qmail's run files; 16M of it is left to\n"
+     "the program). A verify costs what a hash costs: every plaintext login pays it.\n"
+     "Without --apply nothing is written; with it, argon2_opslimit and argon2_memlimit\n"
+     "are stored, new and changed passwords get the new cost and older hashes are\n"
+     "upgraded at their next successful plaintext login. Run it on the mail host,\n"
+     "not idle: it takes a few seconds. Exit 1 if not even 8M with one pass fits.\n"},
     {"config",
      "[KEY [VALUE]]",
      "show or change settings",
