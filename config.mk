@@ -8,6 +8,8 @@ INCLUDEDIR ?= $(PREFIX)/include
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 DESTDIR    ?=
 
+# make install SETUID_GROUP=nofiles: the checkpassword programs setuid root, 4750, that group.
+
 # The database the checkpassword programs read unless CHECKPW_DB overrides it
 # (and CHECKPW_DB is ignored when they run setuid).
 DBPATH ?= /etc/checkpw/users.db
