@@ -121,14 +121,15 @@ Login login_of(const Run& run, const Request& req) {
 
 namespace {
 
-// The writes themselves, in their own connection, closed on return.
-void record(const Run& run, Decision& d) {
+// The writes themselves, in their own connection, closed on return; whether one was made.
+bool record(const Run& run, Decision& d) {
   Result<std::unique_ptr<Store>> store = store_open(run.location, StoreAccess::kBookkeep);
   const auto now = static_cast<std::int64_t>(std::time(nullptr));
+  bool wrote = false;
   if (store && d.book.kind == Book::kFailure) {
-    (void)(*store)->record_failure(d.user, now, d.lockout);
+    wrote = static_cast<bool>((*store)->record_failure(d.user, now, d.lockout));
   } else if (store) {
-    (void)(*store)->record_success(d.user, now);
+    wrote = static_cast<bool>((*store)->record_success(d.user, now));
     if (!d.book.fresh_hash.empty()) {
       CramSecret cram{};
       std::memcpy(cram.data(), d.book.fresh_cram.data(), cram.size());
@@ -140,14 +141,16 @@ void record(const Run& run, Decision& d) {
     }
   }
   d.book.fresh_cram.wipe();
+  return wrote;
 }
 
 }  // namespace
 
 void bookkeep(const Run& run, Decision& d) {
   if (d.book.kind == Book::kNone) return;
-  record(run, d);
-  store_tidy(run.location);  // after record(): no store is open in this process now
+  // After record(): no store is open in this process now. A reader that could not write
+  // (a group member) leaves the WAL to the writers.
+  if (record(run, d)) store_tidy(run.location);
 }
 
 void answer_after_delay(const Run& run, const Decision& d) {
