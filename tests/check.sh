@@ -45,7 +45,8 @@ stage() {
 stage test $m test
 stage san $m san
 stage clang $m CXX=clang++ CC=clang BUILD="$BUILD/clang" all \
-  "$BUILD/clang/tests/checkpw_tests" "$BUILD/clang/bench/checkpw_bench"
+  "$BUILD/clang/tests/checkpw_tests" "$BUILD/clang/bench/checkpw_bench" \
+  "$BUILD/clang/bench/login-rate" "$BUILD/clang/bench/floor"
 stage format $m format-check
 # One stage per fuzz target, each built and run on its own.
 for src in tests/fuzz/*_fuzz.cc; do

@@ -18,7 +18,15 @@
 #include <immintrin.h>
 #define CHECKPW_MD5_AVX512 1
 #if __has_include(<sys/platform/x86.h>)
+// glibc's header declares its inline helpers as returning C's _Bool, which clang's C++
+// does not know (g++ accepts it).
+#if defined(__clang__)
+#define _Bool bool
 #include <sys/platform/x86.h>
+#undef _Bool
+#else
+#include <sys/platform/x86.h>
+#endif
 #define CHECKPW_GLIBC_X86 1
 #else
 #define CHECKPW_GLIBC_X86 0

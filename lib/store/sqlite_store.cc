@@ -104,8 +104,8 @@ Status write_by_name(SqliteDb& db, std::string_view sql, std::string_view name, 
 // --- opening ----------------------------------------------------------------------
 
 // The programs' connections (kDecide, kBookkeep) never checkpoint, not even on close: a
-// checkpoint is writes and flushes that no login should wait for (tidy() starts one
-// elsewhere). Their writes are the bookkeeping, statistics: synchronous = NORMAL, which in
+// checkpoint is writes and flushes that no login should wait for (store_tidy() starts
+// one elsewhere). Their writes are the bookkeeping, statistics: synchronous = NORMAL, which in
 // WAL mode flushes nothing at commit yet keeps the file consistent through a crash or a
 // power loss (the last bookkeeping may be lost, never an administrator's write, which is
 // made with the default FULL).
@@ -137,7 +137,7 @@ Result<SqliteStore> SqliteStore::open(const std::string& path, Mode mode) {
   const bool writable = mode == Mode::kBookkeep || mode == Mode::kAdmin;
   auto opened = SqliteDb::open(path, writable ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY);
   if (!opened) return opened.error();
-  SqliteStore s(std::move(opened.value()), path, mode);
+  SqliteStore s(std::move(opened.value()), path);
   if (auto r = s.prepare_connection(mode); !r) return r.error();
   auto version = checkpw::schema_version(s.db_);
   if (!version) return version.error();
@@ -169,7 +169,7 @@ Result<SqliteStore> SqliteStore::create(const std::string& path, std::optional<g
   };
   auto opened = SqliteDb::open(path, SQLITE_OPEN_READWRITE);
   if (!opened) return fail(opened.error());
-  SqliteStore s(std::move(opened.value()), path, Mode::kAdmin);
+  SqliteStore s(std::move(opened.value()), path);
   if (auto r = s.prepare_connection(Mode::kAdmin); !r) return fail(r.error());
   if (auto r = s.db_.exec("PRAGMA journal_mode = WAL"); !r) return fail(r.error());
   if (auto r = s.migrate(); !r) return fail(r.error());

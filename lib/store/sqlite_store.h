@@ -89,13 +89,11 @@ class SqliteStore final : public Store {
   const std::string& path() const noexcept { return path_; }
 
  private:
-  SqliteStore(SqliteDb db, std::string path, Mode mode)
-      : db_(std::move(db)), path_(std::move(path)), mode_(mode) {}
+  SqliteStore(SqliteDb db, std::string path) : db_(std::move(db)), path_(std::move(path)) {}
   Status prepare_connection(Mode mode);
 
   SqliteDb db_;
   std::string path_;
-  Mode mode_;
 };
 
 }  // namespace checkpw

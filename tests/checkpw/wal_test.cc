@@ -21,7 +21,6 @@ namespace {
 using test::checkpassword_request;
 
 const std::string kBin = std::string(CHECKPW_BUILD_DIR) + "/bin/";
-constexpr char kChallenge[] = "<1896.697170952@postoffice.reston.mci.net>";
 constexpr int kAccounts = 40;
 
 long file_size(const std::string& path) {
