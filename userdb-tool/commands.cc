@@ -182,6 +182,26 @@ const Command kCommands[] = {
      "are stored, new and changed passwords get the new cost and older hashes are\n"
      "upgraded at their next successful plaintext login. Run it on the mail host,\n"
      "not idle: it takes a few seconds. Exit 1 if not even 8M with one pass fits.\n"},
+    {"export",
+     "--format passwd-file",
+     "write every account in Dovecot's passwd-file format to standard output",
+     0,
+     0,
+     {},
+     {"--format"},
+     cmd_export,
+     "usage: userdb-tool [--db PATH] export --format passwd-file\n"
+     "\n"
+     "Writes every account, ordered by name, as a line of Dovecot's passwd-file:\n"
+     "user:{SCHEME}hash:uid:gid::home:shell:extra. Argon2id hashes are written as\n"
+     "{ARGON2ID}, imported crypt(3) hashes as {SHA512-CRYPT}, {SHA256-CRYPT},\n"
+     "{MD5-CRYPT}, {BLF-CRYPT} or (yescrypt) {CRYPT}, so Dovecot's passwd-file passdb\n"
+     "and doveadm pw -t verify them as they are. Disabled accounts and accounts\n"
+     "with uid or gid 0 get the extra field nologin=y. CRAM-MD5 secrets are not\n"
+     "written. The output holds every password hash: send it to a file only you can\n"
+     "read (umask 077). If any account cannot be written as a line (a ':' or line\n"
+     "end in a field, a hash with no Dovecot scheme, a row userdb-tool would not\n"
+     "write), nothing is written and the command exits 1 naming them.\n"},
     {"config",
      "[KEY [VALUE]]",
      "show or change settings",

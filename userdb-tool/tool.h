@@ -65,6 +65,7 @@ Status cmd_show(const Invocation&);
 Status cmd_list(const Invocation&);
 Status cmd_verify(const Invocation&);
 Status cmd_tune(const Invocation&);
+Status cmd_export(const Invocation&);
 
 // --- common.cc ---
 Error failure(Verdict v, std::string_view what, std::string_view reason);
