@@ -14,16 +14,6 @@
 namespace checkpw::tool {
 namespace {
 
-Result<std::uint32_t> parse_id(const std::string& s, std::string_view what) {
-  std::int64_t v = -1;
-  const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (s.empty() || s[0] == '-' || s[0] == '+' || ec != std::errc() || p != s.data() + s.size()) {
-    return Error{Verdict::kMisuse, std::string(what) + " must be a decimal number"};
-  }
-  if (auto r = user_id_check(v, what); !r) return r.error();
-  return static_cast<std::uint32_t>(v);
-}
-
 // --uid, --gid, --home, --shell into the optional fields of `c` (shared by add and set).
 Status read_fields(const Invocation& inv, AccountChanges& c) {
   for (const char* opt : {"--uid", "--gid"}) {

@@ -1,4 +1,5 @@
 // What every command shares: messages, output, names, and opening the store.
+#include <charconv>
 #include <cstdio>
 
 #include "store/schema.h"
@@ -50,6 +51,16 @@ Result<SqliteStore> open_for_read(const Invocation& inv) {
   auto s = SqliteStore::open(inv.db_path, SqliteStore::Mode::kDecide);
   if (!s) return as(s.error(), "open database " + printable(inv.db_path));
   return s;
+}
+
+Result<std::uint32_t> parse_id(const std::string& s, std::string_view what) {
+  std::int64_t v = -1;
+  const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || s[0] == '-' || s[0] == '+' || ec != std::errc() || p != s.data() + s.size()) {
+    return Error{Verdict::kMisuse, std::string(what) + " must be a decimal number"};
+  }
+  if (auto r = user_id_check(v, what); !r) return r.error();
+  return static_cast<std::uint32_t>(v);
 }
 
 void keep_wal_files(SqliteStore& s) {

@@ -82,6 +82,8 @@ std::string user_obj(std::string_view verb, std::string_view name);
 // The store for a write (current schema; older ones must be migrated by init first).
 [[nodiscard]] Result<SqliteStore> open_for_write(const Invocation& inv);
 [[nodiscard]] Result<SqliteStore> open_for_read(const Invocation& inv);
+// A uid or gid: decimal, 1 to 4294967294 (`what` names it in the error).
+[[nodiscard]] Result<std::uint32_t> parse_id(const std::string& s, std::string_view what);
 // After a write: the persistent WAL files the group's readers need (best effort).
 void keep_wal_files(SqliteStore& s);
 

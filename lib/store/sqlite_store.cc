@@ -330,12 +330,13 @@ Status SqliteStore::set_password(std::string_view name, std::string_view hash,
                        });
 }
 
-Status SqliteStore::add(const Account& a) {
+namespace {
+
+// One INSERT inside the caller's transaction; kReject when the name exists.
+Status insert_account(SqliteDb& db, const Account& a) {
   if (auto r = account_write_check(a); !r) return r;
-  SqliteTransaction tx(db_);
-  if (auto r = tx.begin(); !r) return r;
   auto st = SqliteStmt::prepare(
-      db_,
+      db,
       "INSERT INTO accounts (name, hash, cram_md5, enabled, uid, gid, home, shell, created, "
       "changed, last_login, failures, total_failures) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, NULL, 0, 0) "
@@ -351,7 +352,27 @@ Status SqliteStore::add(const Account& a) {
   bind_optional_text(*st, 8, a.shell);
   st->bind_int64(9, a.created != 0 ? a.created : static_cast<std::int64_t>(std::time(nullptr)));
   if (auto r = st->step(); !r) return r.error();
-  if (db_.changes() == 0) return reject("user exists");
+  if (db.changes() == 0) return reject("user exists");
+  return ok_status();
+}
+
+}  // namespace
+
+Status SqliteStore::add(const Account& a) {
+  return add_all(std::span(&a, 1));
+}
+
+Status SqliteStore::add_all(std::span<const Account> accounts) {
+  SqliteTransaction tx(db_);
+  if (auto r = tx.begin(); !r) return r;
+  for (std::size_t i = 0; i < accounts.size(); ++i) {
+    if (auto r = insert_account(db_, accounts[i]); !r) {
+      if (accounts.size() == 1) return r;
+      return Error{r.error().verdict, "account " + std::to_string(i + 1) + " of " +
+                                          std::to_string(accounts.size()) + ": " +
+                                          r.error().message};
+    }
+  }
   return tx.commit();
 }
 

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -77,6 +78,9 @@ class SqliteStore final : public Store {
   [[nodiscard]] Result<std::int64_t> count();
   // add: kReject if the name exists; the others: kReject if there is no such account.
   [[nodiscard]] Status add(const Account& account);
+  // All of them in one transaction, or none: the first refusal (kReject: a name exists;
+  // kMisuse: a row userdb-tool would not write) rolls everything back and names it.
+  [[nodiscard]] Status add_all(std::span<const Account> accounts);
   [[nodiscard]] Status set_password(std::string_view name, std::string_view hash,
                                     const CramSecret* cram);
   [[nodiscard]] Status remove(std::string_view name);
