@@ -182,6 +182,37 @@ const Command kCommands[] = {
      "are stored, new and changed passwords get the new cost and older hashes are\n"
      "upgraded at their next successful plaintext login. Run it on the mail host,\n"
      "not idle: it takes a few seconds. Exit 1 if not even 8M with one pass fits.\n"},
+    {"import",
+     "--format FORMAT [--apply] FILE",
+     "bring accounts in from a passwd-file, vpasswd or /etc/shadow (a report first)",
+     1,
+     1,
+     {"--apply"},
+     {"--format", "--domain", "--passwd"},
+     cmd_import,
+     "usage: userdb-tool [--db PATH] import --format FORMAT [--domain DOMAIN]\n"
+     "         [--passwd FILE] [--apply] FILE\n"
+     "\n"
+     "Reads accounts from FILE (- for standard input) and prints a report: lines\n"
+     "read, accounts by hash scheme, lines skipped, lines that cannot be imported\n"
+     "and why, names the database has already. Lines are never shown (they hold\n"
+     "passwords). Without --apply nothing is written; with it every account goes in\n"
+     "one transaction, or none: exit 2 if any line is malformed, 1 if any name\n"
+     "exists, the database unchanged either way. FORMAT:\n"
+     "  passwd-file  Dovecot's user:{SCHEME}password:uid:gid:gecos:home:shell:extra;\n"
+     "               {ARGON2ID}, {SHA512-CRYPT}, {SHA256-CRYPT}, {MD5-CRYPT},\n"
+     "               {BLF-CRYPT}, {CRYPT} (the default) and {PLAIN}; nologin in the\n"
+     "               extra fields imports the account disabled.\n"
+     "  vpasswd      vpopmail's per-domain name:crypted:flags:flags:gecos:dir:quota\n"
+     "               [:clear], with --domain DOMAIN: accounts are name@DOMAIN, home\n"
+     "               is dir, the clear password is used when present.\n"
+     "  shadow       /etc/shadow, with --passwd FILE (/etc/passwd) for uid, gid, home\n"
+     "               and shell; locked (!...) and password-less (*, !) entries and\n"
+     "               uid 0 are skipped, never imported.\n"
+     "Plaintext passwords are hashed with Argon2id at the configured cost and get\n"
+     "their CRAM-MD5 secret. crypt(3) hashes (yescrypt, SHA-512, SHA-256, MD5,\n"
+     "bcrypt) are kept and replaced by Argon2id and a CRAM-MD5 secret at the next\n"
+     "successful plaintext login; DES crypt and {CRAM-MD5} alone are not supported.\n"},
     {"export",
      "--format passwd-file",
      "write every account in Dovecot's passwd-file format to standard output",

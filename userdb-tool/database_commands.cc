@@ -151,6 +151,8 @@ Status cmd_check(const Invocation& inv) {
   out("schema: version " + std::to_string(*v) + " (current)\n");
   out("objects: ok (no trigger, view, table or index beyond the schema)\n");
   out("accounts: " + std::to_string(*n) + "\n");
+  out("crypt(3) hashes waiting for a plaintext login to become Argon2id: " +
+      std::to_string(legacy_hash_count(*all)) + "\n");
   out("rows: ok\n");
   out("permissions: " +
       (warnings->empty() ? std::string("ok") : std::to_string(warnings->size()) + " warning(s)") +

@@ -169,7 +169,22 @@ std::string accounts_table(const std::vector<Account>& all) {
          (a.last_login ? utc(*a.last_login) : std::string("never")) + "\t" +
          std::to_string(a.failures) + "\n";
   }
+  const std::size_t legacy = legacy_hash_count(all);
+  if (legacy > 0) {
+    s += "# " + std::to_string(legacy) +
+         " account(s) still have a crypt(3) hash, replaced by Argon2id at their next "
+         "successful plaintext login\n";
+  }
   return s;
+}
+
+std::size_t legacy_hash_count(const std::vector<Account>& all) {
+  std::size_t n = 0;
+  for (const Account& a : all) {
+    const std::string_view s = password_scheme(a.hash);
+    if (s != "argon2id" && s != "invalid") ++n;
+  }
+  return n;
 }
 
 std::string accounts_json(const std::vector<Account>& all) {

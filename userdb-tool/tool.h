@@ -66,6 +66,7 @@ Status cmd_list(const Invocation&);
 Status cmd_verify(const Invocation&);
 Status cmd_tune(const Invocation&);
 Status cmd_export(const Invocation&);
+Status cmd_import(const Invocation&);
 
 // --- common.cc ---
 Error failure(Verdict v, std::string_view what, std::string_view reason);
@@ -103,6 +104,8 @@ std::string printable(std::string_view s);
 std::string account_text(const Account& a);
 std::string account_json(const Account& a);
 std::string accounts_table(const std::vector<Account>& all);
+// Accounts whose hash is a crypt(3) string still to be replaced at a plaintext login.
+std::size_t legacy_hash_count(const std::vector<Account>& all);
 std::string accounts_json(const std::vector<Account>& all);
 std::string json_string(std::string_view s);
 

@@ -38,7 +38,7 @@ struct Legacy {
 };
 constexpr Legacy kLegacy[] = {
     {"$1$", "md5-crypt"}, {"$5$", "sha256-crypt"}, {"$6$", "sha512-crypt"},
-    {"$2b$", "bcrypt"},   {"$y$", "yescrypt"},
+    {"$2b$", "bcrypt"},   {"$2y$", "bcrypt"},      {"$y$", "yescrypt"},
 };
 
 const Legacy* legacy_scheme(std::string_view h) noexcept {

@@ -1,0 +1,173 @@
+// userdb-tool import (issue 12, item 1): each format as its project writes it, a report
+// that changes nothing, one transaction or nothing on --apply, and no line ever echoed.
+// Every imported account is then checked with verify, the programs' own decision.
+#include <crypt.h>
+
+#include "support/json.h"
+#include "userdb-tool/fixture.h"
+
+namespace checkpw::test {
+namespace {
+
+class ImportTest : public ToolTest {
+ protected:
+  void SetUp() override { init_fast(); }
+  // verify USER with the password on stdin: 0 right, 1 wrong or refused.
+  int verify(const std::string& user, const std::string& password) {
+    return tool({"verify", user, "--password-stdin"}, password + "\n").exit_code;
+  }
+  std::string file(const std::string& name, const std::string& contents) {
+    const std::string path = dir.file(name);
+    write_file(path, contents);
+    return path;
+  }
+};
+
+std::string sha512_crypt(const char* password) {
+  const char* h = crypt(password, "$6$saltsalt$");
+  return h != nullptr ? h : "";
+}
+
+TEST_F(ImportTest, PasswdFileReportChangesNothingThenApplyImportsEverySchemeItNames) {
+  const std::string bob = crypt("bob-pw", "$2b$05$abcdefghijklmnopqrstuu");
+  const std::string pf = file("users.passwd",
+                              "# Dovecot passwd-file\n"
+                              "alice@example.org:{SHA512-CRYPT}" +
+                                  sha512_crypt("alice-pw") +
+                                  ":1001:1002::/home/alice:/bin/sh:\n"
+                                  "bob:{BLF-CRYPT}" +
+                                  bob +
+                                  "\n"
+                                  "carol:" +
+                                  sha512_crypt("carol-pw") +  // no scheme: {CRYPT}
+                                  ":::::\n"
+                                  "dave:{PLAIN}dave-pw:::::::\n"
+                                  "erin:{plain}erin-pw::::::nologin=y\n");
+  const std::string before = db_dump(db);
+  RunResult r = tool({"import", "--format", "passwd-file", pf});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("lines read: 5"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("accounts: 5 (bcrypt: 1, plaintext: 2, sha512-crypt: 2)"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("nothing changed"), std::string::npos);
+  EXPECT_EQ(r.out.find("dave-pw"), std::string::npos) << "a report never shows a password";
+  EXPECT_EQ(db_dump(db), before);
+
+  r = tool({"import", "--format", "passwd-file", "--apply", pf});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("imported 5 account(s)"), std::string::npos);
+  EXPECT_EQ(verify("alice@example.org", "alice-pw"), 0);
+  EXPECT_EQ(verify("alice@example.org", "bob-pw"), 1);
+  EXPECT_EQ(verify("bob", "bob-pw"), 0);
+  EXPECT_EQ(verify("carol", "carol-pw"), 0);
+  EXPECT_EQ(verify("dave", "dave-pw"), 0);
+  EXPECT_EQ(verify("erin", "erin-pw"), 1) << "nologin: imported disabled";
+  const Json alice = json_parse(tool({"show", "alice@example.org", "--json"}).out);
+  EXPECT_EQ(alice["uid"].integer(), 1001);
+  EXPECT_EQ(alice["gid"].integer(), 1002);
+  EXPECT_EQ(alice["home"].str(), "/home/alice");
+  // Plaintext sources get an Argon2id hash and a CRAM-MD5 secret; crypt(3) ones keep theirs.
+  EXPECT_EQ(db_value(db, "SELECT substr(hash, 1, 10) FROM accounts WHERE name = 'dave'"),
+            "$argon2id$");
+  EXPECT_EQ(db_value(db, "SELECT length(cram_md5) FROM accounts WHERE name = 'dave'"), "32");
+  EXPECT_EQ(db_value(db, "SELECT substr(hash, 1, 3) FROM accounts WHERE name = 'carol'"), "$6$");
+  EXPECT_EQ(db_value(db, "SELECT cram_md5 IS NULL FROM accounts WHERE name = 'carol'"), "1");
+
+  // list and check say how many accounts still wait for their Argon2id hash.
+  EXPECT_NE(tool({"list"}).out.find("# 3 account(s) still have a crypt(3) hash"),
+            std::string::npos);
+  EXPECT_NE(tool({"check"}).out.find(
+                "crypt(3) hashes waiting for a plaintext login to become Argon2id: 3"),
+            std::string::npos);
+  // Again: every name exists now. Exit 1, nothing changed.
+  const std::string after = db_dump(db);
+  r = tool({"import", "--format", "passwd-file", "--apply", pf});
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("already in the database: 5"), std::string::npos) << r.out;
+  EXPECT_EQ(db_dump(db), after);
+}
+
+TEST_F(ImportTest, OneMalformedLineMeansNothingIsImportedAndNoLineIsShown) {
+  const std::string before = db_dump(db);
+  const std::string good = "ok1:{PLAIN}secret-one\nok2:{PLAIN}secret-two\n";
+  for (const std::string& bad : {
+           std::string("nofields\n"),
+           std::string("x:{PLAIN}secret-bad:0:1\n"),            // uid 0
+           std::string("x:{PLAIN}secret-bad:1:1::relative\n"),  // home not absolute
+           std::string("x:{MD5}secret-bad\n"),                  // a scheme we cannot verify
+           std::string("x:{SHA512-CRYPT}secret-bad\n"),         // not a SHA-512 crypt string
+           std::string("x:abDEf1234.xyz\n"),                    // DES crypt
+           std::string("x:{CRAM-MD5}") + std::string(64, 'a') + "\n",
+           std::string("ok1:{PLAIN}secret-again\n"),  // the same name twice
+       }) {
+    const std::string pf = file("bad.passwd", good + bad);
+    const RunResult r = tool({"import", "--format", "passwd-file", "--apply", pf});
+    EXPECT_EQ(r.exit_code, 2) << bad << r.out << r.err;
+    EXPECT_NE(r.out.find("cannot be imported: 1"), std::string::npos) << bad << r.out;
+    EXPECT_NE(r.out.find("line 3"), std::string::npos) << bad << r.out;
+    for (const char* secret : {"secret-one", "secret-bad", "secret-again", "abDEf1234"}) {
+      EXPECT_EQ((r.out + r.err).find(secret), std::string::npos) << secret << " shown: " << r.out;
+    }
+    EXPECT_EQ(db_dump(db), before) << bad;
+  }
+}
+
+TEST_F(ImportTest, VpasswdOfOneDomainUsesTheClearPasswordWhenThereIsOne) {
+  const std::string vp =
+      file("vpasswd", "postmaster:" + sha512_crypt("pm-pw") +
+                          ":1:0:Postmaster:/home/vpopmail/domains/example.org/postmaster:NOQUOTA\n"
+                          "sales:$1$abcdefgh$xxxxxxxxxxxxxxxxxxxxxx:1:0:Sales:"
+                          "/home/vpopmail/domains/example.org/sales:5000000S:sales-pw\n");
+  RunResult r = tool({"import", "--format", "vpasswd", vp});
+  EXPECT_EQ(r.exit_code, 2) << "vpasswd needs --domain";
+  r = tool({"import", "--format", "vpasswd", "--domain", "example.org", "--apply", vp});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(verify("postmaster@example.org", "pm-pw"), 0);
+  EXPECT_EQ(verify("sales@example.org", "sales-pw"), 0) << "the clear field wins";
+  const Json pm = json_parse(tool({"show", "postmaster@example.org", "--json"}).out);
+  EXPECT_EQ(pm["home"].str(), "/home/vpopmail/domains/example.org/postmaster");
+  EXPECT_TRUE(pm["uid"].is_null()) << "vpasswd's third field holds vpopmail's flags, not a uid";
+}
+
+TEST_F(ImportTest, ShadowSkipsLockedPasswordlessAndRootAndReadsIdsFromPasswd) {
+  const std::string yes = crypt("yes-pw", crypt_gensalt("$y$", 0, nullptr, 0));
+  ASSERT_EQ(yes.rfind("$y$", 0), 0u);
+  const std::string shadow = "root:" + sha512_crypt("root-pw") +
+                             ":19000:0:99999:7:::\n"
+                             "daemon:*:19000:0:99999:7:::\n"
+                             "nopw:!:19000:0:99999:7:::\n"
+                             "locked:!" +
+                             sha512_crypt("locked-pw") +
+                             ":19000:0:99999:7:::\n"
+                             "orphan:" +
+                             sha512_crypt("orphan-pw") +
+                             ":19000:0:99999:7:::\n"
+                             "ann:" +
+                             yes + ":19000:0:99999:7:::\n";
+  const std::string passwd =
+      "root:x:0:0:root:/root:/bin/bash\n"
+      "daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n"
+      "nopw:x:1001:1001::/home/nopw:/bin/sh\n"
+      "locked:x:1002:1002::/home/locked:/bin/sh\n"
+      "ann:x:1003:1004:Ann:/home/ann:/bin/bash\n";
+  const std::string s = file("shadow", shadow), p = file("passwd", passwd);
+  RunResult r = tool({"import", "--format", "shadow", s});
+  EXPECT_EQ(r.exit_code, 2) << "shadow needs --passwd";
+  // From standard input, as `import ... - < /etc/shadow`.
+  r = tool({"import", "--format", "shadow", "--passwd", p, "--apply", "-"}, shadow);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("accounts: 1 (yescrypt: 1)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("skipped: 5"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("locked-pw"), std::string::npos);
+  EXPECT_EQ(verify("ann", "yes-pw"), 0);
+  const Json ann = json_parse(tool({"show", "ann", "--json"}).out);
+  EXPECT_EQ(ann["uid"].integer(), 1003);
+  EXPECT_EQ(ann["gid"].integer(), 1004);
+  EXPECT_EQ(ann["home"].str(), "/home/ann");
+  for (const char* user : {"root", "daemon", "nopw", "locked", "orphan"}) {
+    EXPECT_EQ(tool({"show", user}).exit_code, 1) << user << " must not be imported";
+  }
+}
+
+}  // namespace
+}  // namespace checkpw::test
