@@ -246,7 +246,7 @@ fuzz: $(FUZZ_TARGETS)
 # prints the exact command and fails with exit 2.
 DEB_PACKAGES = g++ gcc make libsodium-dev libsqlite3-dev sqlite3 libgtest-dev libbenchmark-dev \
   libssl-dev libcrypt-dev openssl pkg-config clang clang-format curl dovecot-core dovecot-imapd \
-  dovecot-pop3d gdb fail2ban daemontools python3 util-linux strace
+  dovecot-pop3d gdb fail2ban daemontools python3 util-linux strace man-db groff-base
 deps:
 	@sh install/deps.sh $(DEB_PACKAGES)
 
@@ -256,8 +256,10 @@ deps:
 SETUID_GROUP ?=
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) \
-	  $(DESTDIR)$(PKGCONFIGDIR)
+	  $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man8
 	install -m 0755 $(PROG_BINS) $(DESTDIR)$(BINDIR)/
+	install -m 0644 $(wildcard man/*.8) $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 $(wildcard man/*.3) $(DESTDIR)$(MANDIR)/man3/
 	$(if $(SETUID_GROUP),install -o root -g $(SETUID_GROUP) -m 4750 \
 	  $(STATIC_PROGRAMS:%=$(BUILD)/bin/%) $(DESTDIR)$(BINDIR)/)
 	install -m 0644 $(LIB_A) $(DESTDIR)$(LIBDIR)/
@@ -272,6 +274,8 @@ uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/libcheckpw.a $(DESTDIR)$(LIBDIR)/libcheckpw.so \
 	  $(DESTDIR)$(LIBDIR)/$(LIB_SONAME) $(DESTDIR)$(LIBDIR)/libcheckpw.so.$(VERSION)
 	rm -f $(DESTDIR)$(INCLUDEDIR)/checkpw.h $(DESTDIR)$(PKGCONFIGDIR)/checkpw.pc
+	rm -f $(patsubst man/%,$(DESTDIR)$(MANDIR)/man8/%,$(wildcard man/*.8)) \
+	  $(patsubst man/%,$(DESTDIR)$(MANDIR)/man3/%,$(wildcard man/*.3))
 
 FORMAT_SRCS = $(shell find lib checkpw cram-md5-checkpw userdb-tool tests bench \
   -name '*.cc' -o -name '*.h' -o -name '*.c' 2>/dev/null)

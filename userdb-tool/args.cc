@@ -40,7 +40,12 @@ std::string help_text(std::string_view command) {
     std::string text = kToolHead;
     for (const Command& row : commands()) {
       std::string head = std::string(row.name) + " " + row.synopsis;
-      head.resize(std::max<std::size_t>(head.size() + 1, 25), ' ');
+      // A synopsis too long for the column puts its summary on a line of its own.
+      if (head.size() >= 25) {
+        text += "  " + head + "\n" + std::string(27, ' ') + row.summary + "\n";
+        continue;
+      }
+      head.resize(25, ' ');
       text += "  " + head + row.summary + "\n";
     }
     return text + kToolTail;

@@ -63,6 +63,10 @@ TEST(Install, NothingSetuidUnlessAskedThenTheCheckpasswordProgramsAre4750) {
   const struct stat tool = stat_of(setuid.path() + "/usr/bin/userdb-tool");
   EXPECT_EQ(tool.st_mode & 07777, 0755u) << "userdb-tool refuses setuid; it is never installed so";
   EXPECT_EQ(stat_of(setuid.path() + "/usr/include/checkpw.h").st_mode & 07777, 0644u);
+  for (const char* page :
+       {"man8/checkpw.8", "man8/cram-md5-checkpw.8", "man8/userdb-tool.8", "man3/libcheckpw.3"}) {
+    EXPECT_EQ(stat_of(setuid.path() + "/usr/share/man/" + page).st_mode & 07777, 0644u) << page;
+  }
 }
 
 }  // namespace
