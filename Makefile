@@ -246,7 +246,8 @@ fuzz: $(FUZZ_TARGETS)
 # prints the exact command and fails with exit 2.
 DEB_PACKAGES = g++ gcc make libsodium-dev libsqlite3-dev sqlite3 libgtest-dev libbenchmark-dev \
   libssl-dev libcrypt-dev openssl pkg-config clang clang-format curl dovecot-core dovecot-imapd \
-  dovecot-pop3d gdb fail2ban daemontools python3 util-linux strace man-db groff-base
+  dovecot-pop3d dovecot-sqlite gdb fail2ban daemontools python3 util-linux strace man-db \
+  groff-base
 deps:
 	@sh install/deps.sh $(DEB_PACKAGES)
 

@@ -219,8 +219,12 @@ std::string DovecotInstance::render_config() const {
        "  inet_listener pop3s {\n"
        "    port = 0\n"
        "  }\n"
-       "}\n"
-       "passdb {\n"
+       "}\n";
+  if (!options_.auth_blocks.empty()) {
+    c << options_.auth_blocks;
+    return c.str();
+  }
+  c << "passdb {\n"
        "  driver = checkpassword\n"
        "  args = "
     << options_.program << "\n}\n";
@@ -252,7 +256,7 @@ testing::AssertionResult DovecotInstance::start() {
            << kCheckpasswordReply << " is missing: run `make deps` (dovecot-core)";
   }
   const std::string program = options_.program.substr(0, options_.program.find(' '));
-  if (!is_executable_file(program)) {
+  if (options_.auth_blocks.empty() && !is_executable_file(program)) {
     return testing::AssertionFailure()
            << "passdb program " << program << " is not an executable file";
   }

@@ -36,6 +36,9 @@ struct DovecotOptions {
   // The user the auth process (and so the program) runs as. Dovecot's default is its
   // internal user `dovecot`; root lets the program read a database in the 0700 TempDir.
   std::string auth_user = "root";
+  // When set, the passdb and userdb blocks written instead of the checkpassword ones
+  // (`program` is then unused): Dovecot's SQL passdb over our database, say.
+  std::string auth_blocks;
 };
 
 struct CurlResult {

@@ -1,0 +1,79 @@
+// Dovecot's SQL passdb over our database (issue 12, item 3): the way in for Dovecot 2.4,
+// tested with the Dovecot 2.3.19 that Debian 12 ships (`dovecot-sqlite`) and curl as the
+// client, with contrib/dovecot/dovecot-sql.conf.ext exactly as shipped (its @DATABASE@
+// filled in). PLAIN and LOGIN verify our Argon2id hashes and imported crypt(3) ones;
+// CRAM-MD5 uses the stored secret; disabled accounts and accounts without a CRAM-MD5
+// secret are refused.
+#include <crypt.h>
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "support/db.h"
+#include "support/dovecot.h"
+#include "support/runner.h"
+#include "support/util.h"
+
+namespace checkpw::test {
+namespace {
+
+TEST(DovecotSql, TheShippedQueryServesPlainLoginAndCramMd5) {
+  TempDir dir;
+  const std::string db = dir.file("users.db");
+  make_test_database(db, {{"alice", "alice-pw"}, {"bob", "bob-pw"}, {"carol", "carol-pw"}});
+  ASSERT_EQ(run_userdb_tool(db, {"disable", "bob"}).exit_code, 0);
+  ASSERT_EQ(run_userdb_tool(db, {"add", "dave", "--no-cram-md5", "--password-stdin"}, "dave-pw\n")
+                .exit_code,
+            0);
+  // carol was imported from /etc/shadow: a SHA-512 crypt(3) hash, no CRAM-MD5 secret yet.
+  const char* legacy = crypt("carol-pw", "$6$saltsalt$");
+  ASSERT_NE(legacy, nullptr);
+  db_exec(db, std::string("UPDATE accounts SET cram_md5 = NULL, hash = '") + legacy +
+                  "' WHERE name = 'carol'");
+
+  std::string conf =
+      read_file(std::string(CHECKPW_SOURCE_DIR) + "/contrib/dovecot/dovecot-sql.conf.ext");
+  const auto at = conf.find("@DATABASE@");
+  ASSERT_NE(at, std::string::npos);
+  conf.replace(at, 10, db);
+  const std::string conf_path = dir.file("dovecot-sql.conf.ext");
+  write_file(conf_path, conf);
+
+  DovecotOptions options;
+  options.auth_blocks = "passdb {\n  driver = sql\n  args = " + conf_path +
+                        "\n}\nuserdb {\n  driver = static\n  args = uid=65534 gid=65534\n}\n";
+  DovecotInstance dovecot(dir, options);
+  ASSERT_TRUE(dovecot.start()) << dovecot.diagnostics();
+  struct Case {
+    const char* proto;
+    const char* user;
+    const char* password;
+    const char* mech;
+    bool accepted;
+  };
+  const Case cases[] = {
+      {"imap", "alice", "alice-pw", "PLAIN", true},
+      {"pop3", "alice", "alice-pw", "LOGIN", true},
+      {"imap", "alice", "alice-pw", "CRAM-MD5", true},
+      {"imap", "alice", "wrong-pw", "PLAIN", false},
+      {"imap", "alice", "wrong-pw", "CRAM-MD5", false},
+      {"imap", "bob", "bob-pw", "PLAIN", false},     // disabled
+      {"imap", "bob", "bob-pw", "CRAM-MD5", false},  // disabled
+      {"imap", "carol", "carol-pw", "PLAIN", true},  // crypt(3), as imported
+      {"imap", "dave", "dave-pw", "LOGIN", true},
+      {"imap", "dave", "dave-pw", "CRAM-MD5", false},  // no CRAM-MD5 secret
+      {"imap", "nobody", "x", "PLAIN", false},
+  };
+  for (const Case& c : cases) {
+    const CurlResult r = dovecot.login(c.proto, c.user, c.password, c.mech);
+    if (c.accepted) {
+      EXPECT_EQ(r.exit_code, 0) << c.user << " " << c.mech << "\n" << r.transcript << dovecot.log();
+    } else {
+      EXPECT_EQ(r.exit_code, 67) << c.user << " " << c.mech << "\n" << r.transcript;
+    }
+  }
+  EXPECT_TRUE(dovecot.stop());
+}
+
+}  // namespace
+}  // namespace checkpw::test
