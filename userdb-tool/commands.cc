@@ -201,7 +201,9 @@ const Command kCommands[] = {
      "exists, the database unchanged either way. FORMAT:\n"
      "  passwd-file  Dovecot's user:{SCHEME}password:uid:gid:gecos:home:shell:extra;\n"
      "               {ARGON2ID}, {SHA512-CRYPT}, {SHA256-CRYPT}, {MD5-CRYPT},\n"
-     "               {BLF-CRYPT}, {CRYPT} (the default) and {PLAIN}; nologin in the\n"
+     "               {BLF-CRYPT}, {CRYPT} (the default), {PLAIN} and {CRAM-MD5} (the\n"
+     "               secret alone: plaintext is checked against it until the first\n"
+     "               successful login stores Argon2id); nologin in the\n"
      "               extra fields imports the account disabled.\n"
      "  vpasswd      vpopmail's per-domain name:crypted:flags:flags:gecos:dir:quota\n"
      "               [:clear], with --domain DOMAIN: accounts are name@DOMAIN, home\n"
@@ -212,7 +214,7 @@ const Command kCommands[] = {
      "Plaintext passwords are hashed with Argon2id at the configured cost and get\n"
      "their CRAM-MD5 secret. crypt(3) hashes (yescrypt, SHA-512, SHA-256, MD5,\n"
      "bcrypt) are kept and replaced by Argon2id and a CRAM-MD5 secret at the next\n"
-     "successful plaintext login; DES crypt and {CRAM-MD5} alone are not supported.\n"},
+     "successful plaintext login; DES crypt is not supported.\n"},
     {"export",
      "--format passwd-file",
      "write every account in Dovecot's passwd-file format to standard output",

@@ -19,6 +19,7 @@
 
 #include "auth/password.h"
 #include "core/cram_md5.h"
+#include "core/hex.h"
 #include "tool.h"
 
 namespace checkpw::tool {
@@ -96,7 +97,7 @@ Result<std::string> read_input(const std::string& path) {
 // crypt(3) scheme). Its scheme name, or "" when it is none of those.
 std::string usable_hash(const std::string& h, std::string_view want) {
   const std::string scheme = password_scheme(h);
-  if (scheme == "invalid") return "";
+  if (scheme == "invalid" || scheme == "cram-md5") return "";
   if (want.empty()) return scheme == "argon2id" ? "" : scheme;
   return scheme == want ? scheme : "";
 }
@@ -140,9 +141,19 @@ Status passwd_file_password(std::string field, Candidate& c) {
     return ok_status();
   }
   if (scheme == "CRAM-MD5") {
-    return Error{Verdict::kMisuse,
-                 "{CRAM-MD5} alone is not supported yet (the account would have no password "
-                 "hash for plaintext logins)"};
+    // Dovecot's 64 hex digits: the same 32-byte state we store. Plaintext logins are
+    // verified against it until the first success stores an Argon2id hash.
+    const auto digits =
+        std::span(reinterpret_cast<const unsigned char*>(field.data()), field.size());
+    if (!hex_decode(c.account.cram_md5, digits)) {
+      wipe_string(field);
+      return Error{Verdict::kMisuse, "a {CRAM-MD5} password is 64 hex digits"};
+    }
+    wipe_string(field);
+    c.account.has_cram_md5 = true;
+    c.account.hash = std::string(kCramMd5OnlyHash);
+    c.scheme = "cram-md5";
+    return ok_status();
   }
   const auto known = kDovecotCrypt.find(scheme);
   if (known == kDovecotCrypt.end()) {

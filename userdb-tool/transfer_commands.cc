@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "auth/password.h"
+#include "core/hex.h"
 #include "tool.h"
 
 namespace checkpw::tool {
@@ -19,7 +20,8 @@ const char* dovecot_scheme(std::string_view hash) {
   if (s == "sha256-crypt") return "SHA256-CRYPT";
   if (s == "md5-crypt") return "MD5-CRYPT";
   if (s == "bcrypt") return "BLF-CRYPT";
-  if (s == "yescrypt") return "CRYPT";  // Dovecot 2.3 hands it to the system's crypt(3)
+  if (s == "yescrypt") return "CRYPT";     // Dovecot 2.3 hands it to the system's crypt(3)
+  if (s == "cram-md5") return "CRAM-MD5";  // only the secret: written below
   return nullptr;
 }
 
@@ -55,7 +57,16 @@ Status cmd_export(const Invocation& inv) {
     }
     // What the programs refuse, Dovecot must refuse too.
     const bool may_log_in = a.enabled && !(a.uid && *a.uid == 0) && !(a.gid && *a.gid == 0);
-    text += a.name + ":{" + scheme + "}" + a.hash + ":" + id_text(a.uid) + ":" + id_text(a.gid) +
+    std::string password = a.hash;
+    if (a.hash == kCramMd5OnlyHash) {
+      if (!a.has_cram_md5) {
+        refused.push_back(printable(a.name));
+        continue;
+      }
+      password.assign(64, '\0');
+      hex_encode(password, a.cram_md5);
+    }
+    text += a.name + ":{" + scheme + "}" + password + ":" + id_text(a.uid) + ":" + id_text(a.gid) +
             "::" + home + ":" + shell + ":" + (may_log_in ? "" : "nologin=y") + "\n";
   }
   if (!refused.empty()) {

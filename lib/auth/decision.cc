@@ -1,5 +1,7 @@
 #include "auth/decision.h"
 
+#include <sodium.h>
+
 #include <array>
 #include <string_view>
 
@@ -29,6 +31,18 @@ bool verify_plain(const Settings& settings, const std::optional<Account>& accoun
       return false;
     }
     wipe_string(dummy.value());
+    return true;
+  }
+  if (account->hash == kCramMd5OnlyHash) {
+    // Imported with only its CRAM-MD5 secret: the password's own secret must equal it.
+    if (!account->has_cram_md5) {
+      d.set(Verdict::kTempFail, "invalid-stored-hash");
+      d.detail = "the account has neither a password hash nor a CRAM-MD5 secret";
+      return false;
+    }
+    SecretBuffer<kCramMd5SecretSize> mine;
+    cram_md5_secret(password, mine.storage());
+    matched = sodium_memcmp(mine.data(), account->cram_md5.data(), kCramMd5SecretSize) == 0;
     return true;
   }
   switch (password_verify(account->hash, password)) {

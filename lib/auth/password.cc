@@ -206,7 +206,7 @@ Result<std::string> password_hash(std::span<const unsigned char> password,
 }
 
 bool password_needs_rehash(std::string_view stored_hash, const PasswordCost& cost) noexcept {
-  if (legacy_scheme(stored_hash) != nullptr) return true;
+  if (legacy_scheme(stored_hash) != nullptr || stored_hash == kCramMd5OnlyHash) return true;
   Argon2idParts a;
   if (!argon2id_parses(stored_hash) || !argon2id_split(stored_hash, a)) return false;
   const std::size_t memory = std::size_t{a.m} * 1024u;
@@ -217,6 +217,7 @@ bool password_needs_rehash(std::string_view stored_hash, const PasswordCost& cos
 const char* password_scheme(std::string_view stored_hash) noexcept {
   if (argon2id_parses(stored_hash)) return "argon2id";
   if (const Legacy* l = legacy_scheme(stored_hash)) return l->name;
+  if (stored_hash == kCramMd5OnlyHash) return "cram-md5";
   return "invalid";
 }
 

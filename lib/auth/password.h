@@ -15,6 +15,12 @@
 
 namespace checkpw {
 
+// The stored hash of an account imported with nothing but a CRAM-MD5 secret (Dovecot's
+// {CRAM-MD5} scheme): a plaintext password is verified against that secret by the
+// decision, and the first success replaces this marker with Argon2id (a rehash).
+// password_verify() cannot verify it alone (it has no secret) and calls it kInvalidHash.
+inline constexpr std::string_view kCramMd5OnlyHash = "{CRAM-MD5}";
+
 enum class PasswordCheck {
   kMatch,        // accept
   kMismatch,     // reject
@@ -41,8 +47,8 @@ enum class PasswordCheck {
 // False for strings that are not valid hashes (they never verify).
 bool password_needs_rehash(std::string_view stored_hash, const PasswordCost& cost) noexcept;
 
-// "argon2id", "md5-crypt", "sha256-crypt", "sha512-crypt", "bcrypt", "yescrypt", or
-// "invalid": the scheme's name only, safe to show to an administrator.
+// "argon2id", "md5-crypt", "sha256-crypt", "sha512-crypt", "bcrypt", "yescrypt",
+// "cram-md5" (kCramMd5OnlyHash) or "invalid": the scheme's name only, safe to show.
 const char* password_scheme(std::string_view stored_hash) noexcept;
 
 }  // namespace checkpw

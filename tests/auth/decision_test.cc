@@ -373,6 +373,42 @@ TEST(Decision, InvalidStoredHashSaysSoWithoutTheHash) {
   EXPECT_EQ(d.detail.find("secret"), std::string::npos);
 }
 
+// An account imported from a Dovecot passwd-file with only {CRAM-MD5}: plaintext is
+// checked against the secret, and a success plans the Argon2id hash that replaces it.
+TEST(Decision, CramMd5OnlyAccountVerifiesPlaintextAgainstItsSecretThenUpgrades) {
+  MemoryStore store;
+  Account a;
+  a.name = "imported";
+  a.hash = std::string(kCramMd5OnlyHash);
+  a.has_cram_md5 = true;
+  a.cram_md5 = secret_of("imported-pw");
+  store.put(a);
+  Account broken;
+  broken.name = "marker-only";
+  broken.hash = std::string(kCramMd5OnlyHash);
+  store.put(broken);
+  store.config() = cheap_settings();
+
+  Decision right;
+  run(store, {kPlain, kServer, "imported", "imported-pw", ""}, right);
+  EXPECT_EQ(right.verdict, Verdict::kAccept);
+  EXPECT_EQ(right.book.kind, Book::kSuccess);
+  EXPECT_EQ(right.book.verified_hash, kCramMd5OnlyHash);
+  EXPECT_EQ(right.book.fresh_hash.rfind("$argon2id$", 0), 0u) << "the first success upgrades";
+  EXPECT_TRUE(right.book.fresh_has_cram);
+  EXPECT_EQ(fresh_cram_of(right), secret_of("imported-pw"));
+
+  Decision wrong;
+  run(store, {kPlain, kServer, "imported", "imported-pw-typo", ""}, wrong);
+  EXPECT_EQ(wrong.verdict, Verdict::kReject);
+  EXPECT_STREQ(wrong.reason, "bad-password");
+
+  Decision none;  // the marker without a secret is no account we wrote
+  run(store, {kPlain, kServer, "marker-only", "anything", ""}, none);
+  EXPECT_EQ(none.verdict, Verdict::kTempFail);
+  EXPECT_STREQ(none.reason, "invalid-stored-hash");
+}
+
 // --- credentials ---------------------------------------------------------------------
 
 TEST(Decision, CredentialsLookupHandsBackTheCramSecretInLowerHex) {

@@ -20,7 +20,10 @@ namespace {
 TEST(DovecotSql, TheShippedQueryServesPlainLoginAndCramMd5) {
   TempDir dir;
   const std::string db = dir.file("users.db");
-  make_test_database(db, {{"alice", "alice-pw"}, {"bob", "bob-pw"}, {"carol", "carol-pw"}});
+  make_test_database(
+      db, {{"alice", "alice-pw"}, {"bob", "bob-pw"}, {"carol", "carol-pw"}, {"erin", "erin-pw"}});
+  // erin was imported from a passwd-file with only {CRAM-MD5}.
+  db_exec(db, "UPDATE accounts SET hash = '{CRAM-MD5}' WHERE name = 'erin'");
   ASSERT_EQ(run_userdb_tool(db, {"disable", "bob"}).exit_code, 0);
   ASSERT_EQ(run_userdb_tool(db, {"add", "dave", "--no-cram-md5", "--password-stdin"}, "dave-pw\n")
                 .exit_code,
@@ -62,6 +65,9 @@ TEST(DovecotSql, TheShippedQueryServesPlainLoginAndCramMd5) {
       {"imap", "carol", "carol-pw", "PLAIN", true},  // crypt(3), as imported
       {"imap", "dave", "dave-pw", "LOGIN", true},
       {"imap", "dave", "dave-pw", "CRAM-MD5", false},  // no CRAM-MD5 secret
+      {"imap", "erin", "erin-pw", "PLAIN", true},      // Dovecot checks it against {CRAM-MD5}
+      {"imap", "erin", "erin-pw", "CRAM-MD5", true},
+      {"imap", "erin", "wrong-pw", "LOGIN", false},
       {"imap", "nobody", "x", "PLAIN", false},
   };
   for (const Case& c : cases) {

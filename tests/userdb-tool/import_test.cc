@@ -97,8 +97,8 @@ TEST_F(ImportTest, OneMalformedLineMeansNothingIsImportedAndNoLineIsShown) {
            std::string("x:{MD5}secret-bad\n"),                  // a scheme we cannot verify
            std::string("x:{SHA512-CRYPT}secret-bad\n"),         // not a SHA-512 crypt string
            std::string("x:abDEf1234.xyz\n"),                    // DES crypt
-           std::string("x:{CRAM-MD5}") + std::string(64, 'a') + "\n",
-           std::string("ok1:{PLAIN}secret-again\n"),  // the same name twice
+           std::string("x:{CRAM-MD5}") + std::string(63, 'a') + "z\n",  // not 64 hex digits
+           std::string("ok1:{PLAIN}secret-again\n"),                    // the same name twice
        }) {
     const std::string pf = file("bad.passwd", good + bad);
     const RunResult r = tool({"import", "--format", "passwd-file", "--apply", pf});
@@ -110,6 +110,44 @@ TEST_F(ImportTest, OneMalformedLineMeansNothingIsImportedAndNoLineIsShown) {
     }
     EXPECT_EQ(db_dump(db), before) << bad;
   }
+}
+
+// Dovecot's {CRAM-MD5} alone: CRAM-MD5 works at once, plaintext is checked against the
+// secret, and the first plaintext login through the real checkpw stores Argon2id beside it.
+TEST_F(ImportTest, CramMd5OnlyEntriesLogInAndAreUpgradedAtTheFirstPlaintextLogin) {
+  const std::string doveadm = find_executable("doveadm");
+  ASSERT_FALSE(doveadm.empty());
+  const RunResult made = run({.argv = {doveadm, "pw", "-s", "CRAM-MD5", "-p", "cram-only-pw"},
+                              .fd3 = Fd3::kClosed,
+                              .env = base_env()});
+  ASSERT_EQ(made.exit_code, 0);
+  const std::string line = made.out.substr(0, made.out.find('\n'));  // {CRAM-MD5}<64 hex>
+  ASSERT_EQ(line.size(), 10u + 64u) << line;
+  const std::string pf = file("cram.passwd", "frank:" + line + "\n");
+  RunResult r = tool({"import", "--format", "passwd-file", "--apply", pf});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("(cram-md5: 1)"), std::string::npos) << r.out;
+  EXPECT_EQ(db_value(db, "SELECT lower(hex(cram_md5)) FROM accounts WHERE name = 'frank'"),
+            line.substr(10));
+  EXPECT_EQ(verify("frank", "cram-only-pw"), 0);
+  EXPECT_EQ(verify("frank", "cram-only-typo"), 1);
+  // The export hands Dovecot the same {CRAM-MD5} line back.
+  EXPECT_NE(tool({"export", "--format", "passwd-file"}).out.find("frank:" + line + ":"),
+            std::string::npos);
+
+  RunOptions login;
+  login.argv = {CHECKPW_BUILD_DIR "/bin/checkpw", "/bin/true"};
+  login.env = {"CHECKPW_DB=" + db, "PATH=/usr/bin:/bin"};
+  login.fd3_data = std::string("frank\0cram-only-typo\0\0", 22);
+  EXPECT_EQ(run(login).exit_code, 1);
+  login.fd3_data = std::string("frank\0cram-only-pw\0\0", 20);
+  EXPECT_EQ(run(login).exit_code, 0);
+  EXPECT_EQ(db_value(db, "SELECT substr(hash, 1, 10) FROM accounts WHERE name = 'frank'"),
+            "$argon2id$");
+  EXPECT_EQ(db_value(db, "SELECT lower(hex(cram_md5)) FROM accounts WHERE name = 'frank'"),
+            line.substr(10))
+      << "the secret stays";
+  EXPECT_EQ(verify("frank", "cram-only-pw"), 0);
 }
 
 TEST_F(ImportTest, VpasswdOfOneDomainUsesTheClearPasswordWhenThereIsOne) {
