@@ -76,7 +76,7 @@ LOGIN_RATE_OBJS := $(BUILD)/bench/login/login_rate.o $(BUILD)/bench/support/spaw
 LOGIN_RATE := $(BUILD)/bench/login-rate
 FLOOR_BIN  := $(BUILD)/bench/floor
 
-.PHONY: all deps test check bench demo install uninstall clean format format-check san fuzz notqmail
+.PHONY: all deps test check deb bench demo install uninstall clean format format-check san fuzz notqmail
 .DEFAULT_GOAL := all
 
 all: $(LIB_A) $(LIB_SO) $(LIB_PC) $(PROG_BINS)
@@ -242,12 +242,24 @@ fuzz: $(FUZZ_TARGETS)
 	    $(BUILD)/fuzz/corpus-$${t##*/} $$(ls -d tests/fuzz/seeds/$${t##*/} 2>/dev/null) || exit 1; \
 	done
 
+# The Debian package (debian/): built by dpkg-buildpackage from a copy of the tree (so the
+# checkout is left as it is) into $(BUILD)/deb, then checked with lintian, which must
+# report no error (the overrides in debian/ say why).
+DEB_DIR = $(BUILD)/deb
+deb:
+	rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/src
+	tar --exclude=./build --exclude=./.git -cf - . | tar -C $(DEB_DIR)/src -xf -
+	cd $(DEB_DIR)/src && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u BUILD \
+	  DEB_BUILD_OPTIONS="parallel=$$(nproc) nocheck" \
+	  dpkg-buildpackage -us -uc -b > ../build.log 2>&1 || { tail -n 40 ../build.log >&2; exit 1; }
+	lintian --fail-on error --info $(DEB_DIR)/*.deb | tee $(DEB_DIR)/lintian.log
+
 # Installs whatever Debian packages are missing. As root it runs apt-get; otherwise it
 # prints the exact command and fails with exit 2.
 DEB_PACKAGES = g++ gcc make libsodium-dev libsqlite3-dev sqlite3 libgtest-dev libbenchmark-dev \
   libssl-dev libcrypt-dev openssl pkg-config clang clang-format curl dovecot-core dovecot-imapd \
   dovecot-pop3d dovecot-sqlite gdb fail2ban daemontools python3 util-linux strace man-db \
-  groff-base
+  groff-base debhelper dpkg-dev fakeroot lintian
 deps:
 	@sh install/deps.sh $(DEB_PACKAGES)
 
