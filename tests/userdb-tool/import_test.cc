@@ -2,8 +2,10 @@
 // that changes nothing, one transaction or nothing on --apply, and no line ever echoed.
 // Every imported account is then checked with verify, the programs' own decision.
 #include <crypt.h>
+#include <openssl/hmac.h>
 
 #include "support/json.h"
+#include "support/request.h"
 #include "userdb-tool/fixture.h"
 
 namespace checkpw::test {
@@ -187,7 +189,7 @@ TEST_F(ImportTest, ShadowSkipsLockedPasswordlessAndRootAndReadsIdsFromPasswd) {
       "daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n"
       "nopw:x:1001:1001::/home/nopw:/bin/sh\n"
       "locked:x:1002:1002::/home/locked:/bin/sh\n"
-      "ann:x:1003:1004:Ann:/home/ann:/bin/bash\n";
+      "ann:x:1003:1004:Ann:/tmp:/bin/bash\n";  // a home the login below can enter
   const std::string s = file("shadow", shadow), p = file("passwd", passwd);
   RunResult r = tool({"import", "--format", "shadow", s});
   EXPECT_EQ(r.exit_code, 2) << "shadow needs --passwd";
@@ -201,10 +203,32 @@ TEST_F(ImportTest, ShadowSkipsLockedPasswordlessAndRootAndReadsIdsFromPasswd) {
   const Json ann = json_parse(tool({"show", "ann", "--json"}).out);
   EXPECT_EQ(ann["uid"].integer(), 1003);
   EXPECT_EQ(ann["gid"].integer(), 1004);
-  EXPECT_EQ(ann["home"].str(), "/home/ann");
+  EXPECT_EQ(ann["home"].str(), "/tmp");
   for (const char* user : {"root", "daemon", "nopw", "locked", "orphan"}) {
     EXPECT_EQ(tool({"show", user}).exit_code, 1) << user << " must not be imported";
   }
+
+  // The migration: ann logs in through the real checkpw with her old password; her
+  // yescrypt hash becomes Argon2id with a CRAM-MD5 secret, and CRAM-MD5 then works.
+  EXPECT_EQ(db_value(db, "SELECT cram_md5 IS NULL FROM accounts WHERE name = 'ann'"), "1");
+  RunOptions login;
+  login.argv = {CHECKPW_BUILD_DIR "/bin/checkpw", "/bin/true"};
+  login.env = {"CHECKPW_DB=" + db, "PATH=/usr/bin:/bin"};
+  login.fd3_data = checkpassword_request("ann", "yes-pw");
+  EXPECT_EQ(run(login).exit_code, 0);
+  EXPECT_EQ(db_value(db, "SELECT substr(hash, 1, 10) FROM accounts WHERE name = 'ann'"),
+            "$argon2id$");
+  EXPECT_EQ(db_value(db, "SELECT length(cram_md5) FROM accounts WHERE name = 'ann'"), "32");
+  const std::string challenge = "<1896.697170952@mail.example.org>";
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_md5(), "yes-pw", 6, reinterpret_cast<const unsigned char*>(challenge.data()),
+       challenge.size(), mac, &len);
+  login.argv[0] = CHECKPW_BUILD_DIR "/bin/cram-md5-checkpw";
+  login.fd3_data = checkpassword_request("ann", to_hex(mac, len), challenge);
+  EXPECT_EQ(run(login).exit_code, 0) << "CRAM-MD5 after the upgrade";
+  EXPECT_EQ(verify("ann", "yes-pw"), 0);
+  EXPECT_NE(tool({"check"}).out.find("to become Argon2id: 0"), std::string::npos);
 }
 
 }  // namespace
