@@ -27,7 +27,7 @@ struct AccountChanges {
   bool clear_uid = false, clear_gid = false, clear_home = false, clear_shell = false;
 };
 
-// The WAL size past which a bookkeeping write starts a checkpoint (tidy), and how long
+// The WAL size past which a bookkeeping write starts a checkpoint (store_tidy), and how long
 // that checkpoint may take.
 inline constexpr long kWalCheckpointBytes = 64 * 1024;
 inline constexpr unsigned kTidySeconds = 10;
