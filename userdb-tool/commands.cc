@@ -184,7 +184,7 @@ const Command kCommands[] = {
      "not idle: it takes a few seconds. Exit 1 if not even 8M with one pass fits.\n"},
     {"import",
      "--format FORMAT [--apply] FILE",
-     "bring accounts in from a passwd-file, vpasswd or /etc/shadow (a report first)",
+     "bring accounts in from passwd-file, vpasswd, shadow, poppasswd (report first)",
      1,
      1,
      {"--apply"},
@@ -211,6 +211,10 @@ const Command kCommands[] = {
      "  shadow       /etc/shadow, with --passwd FILE (/etc/passwd) for uid, gid, home\n"
      "               and shell; locked (!...) and password-less (*, !) entries and\n"
      "               uid 0 are skipped, never imported.\n"
+     "  poppasswd    cmd5checkpw's login:password file, the password in clear\n"
+     "               (Dabrowski's /etc/poppasswd, Hoffmann's ~qmail/users/authuser);\n"
+     "               a line with a third field is malformed (cmd5checkpw would have\n"
+     "               cut the password at the ':'), one with no password is skipped.\n"
      "Plaintext passwords are hashed with Argon2id at the configured cost and get\n"
      "their CRAM-MD5 secret. crypt(3) hashes (yescrypt, SHA-512, SHA-256, MD5,\n"
      "bcrypt) are kept and replaced by Argon2id and a CRAM-MD5 secret at the next\n"

@@ -6,6 +6,8 @@
 //   passwd-file  Dovecot: user:{SCHEME}password:uid:gid:gecos:home:shell:extra_fields
 //   vpasswd      vpopmail, one domain: name:crypted:flags:gid-flags:gecos:dir:quota[:clear]
 //   shadow       /etc/shadow (name:hash:...) joined by name with --passwd (/etc/passwd)
+//   poppasswd    cmd5checkpw: login:password in clear, one pair per line (Dabrowski's
+//                /etc/poppasswd, Hoffmann's QMAILHOME/users/authuser: the same layout)
 #include <unistd.h>
 
 #include <cctype>
@@ -318,6 +320,40 @@ void parse_shadow(std::string shadow, std::string passwd, Parsed& p) {
   }
 }
 
+// cmd5checkpw splits each line with strtok(":") and takes the login and the password
+// up to the next ':'. A line with a third field therefore did not mean what it says (a
+// password "a:b" logged in as "a"): it is malformed here, for the administrator to decide.
+void parse_poppasswd(std::string text, Parsed& p) {
+  for (auto& [n, line] : content_lines(text)) {
+    ++p.lines;
+    std::vector<std::string> f = split(line, ':');
+    wipe_string(line);
+    const std::string name = f[0];
+    const std::size_t count = f.size();
+    Candidate c;
+    c.line = n;
+    c.account.name = name;
+    c.plaintext = count > 1 ? f[1] : "";
+    c.scheme = "plaintext";
+    for (std::string& field : f) wipe_string(field);
+    if (count != 2) {
+      p.malformed.push_back(at_line(n) + ": " + (count < 2 ? "no ':'" : "more than 2 fields") +
+                            " (cmd5checkpw's file is login:password, a password without ':')");
+      continue;
+    }
+    if (Status ok = user_name_check(name); !ok) {
+      p.malformed.push_back(at_line(n) + ": " + ok.error().message);
+      continue;
+    }
+    if (c.plaintext.empty()) {
+      p.skipped.push_back(at_line(n) + " (" + printable(name) +
+                          "): no password (cmd5checkpw refused it too)");
+      continue;
+    }
+    p.accounts.push_back(std::move(c));
+  }
+}
+
 void report_list(const char* title, const std::vector<std::string>& items) {
   out(std::string("  ") + title + ": " + std::to_string(items.size()) + "\n");
   for (const std::string& i : items) out("    " + i + "\n");
@@ -327,7 +363,8 @@ void report_list(const char* title, const std::vector<std::string>& items) {
 
 Status cmd_import(const Invocation& inv) {
   const std::string* format = inv.last("--format");
-  if (format == nullptr) return usage_error("import needs --format passwd-file, vpasswd or shadow");
+  if (format == nullptr)
+    return usage_error("import needs --format passwd-file, vpasswd, shadow or poppasswd");
   const std::string& path = inv.args[0];
   auto text = read_input(path);
   if (!text) return as(text.error(), "import");
@@ -347,9 +384,11 @@ Status cmd_import(const Invocation& inv) {
     auto ptext = read_input(*passwd);
     if (!ptext) return as(ptext.error(), "import");
     parse_shadow(std::move(*text), std::move(*ptext), p);
+  } else if (*format == "poppasswd") {
+    parse_poppasswd(std::move(*text), p);
   } else {
     return usage_error("unknown format " + printable(*format) +
-                       " (passwd-file, vpasswd or shadow)");
+                       " (passwd-file, vpasswd, shadow or poppasswd)");
   }
   // Names twice in the input are malformed; names the database has already are refused.
   std::map<std::string, std::size_t, std::less<>> first_line;

@@ -231,5 +231,84 @@ TEST_F(ImportTest, ShadowSkipsLockedPasswordlessAndRootAndReadsIdsFromPasswd) {
   EXPECT_NE(tool({"check"}).out.find("to become Argon2id: 0"), std::string::npos);
 }
 
+// cmd5checkpw's file as its manual page gives it (login:password, one pair per line; the
+// Gentoo package ships it with # comments). Clear passwords become Argon2id with their
+// CRAM-MD5 secret, so cram-md5-checkpw answers the same CRAM-MD5 cmd5checkpw did.
+TEST_F(ImportTest, PoppasswdPlaintextPairsAnswerCramMd5AtOnce) {
+  const std::string pp = file("poppasswd",
+                              "# Format of this file is one user:pass per line\n"
+                              "joe:sm311y-f33t\n"
+                              "\n"
+                              "anna@example.org:tr1cky pass word\n"
+                              "nopass:\n");
+  const std::string before = db_dump(db);
+  RunResult r = tool({"import", "--format", "poppasswd", pp});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("lines read: 3"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("accounts: 2 (plaintext: 2)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("skipped: 1"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("line 5 (nopass): no password"), std::string::npos) << r.out;
+  EXPECT_EQ(db_dump(db), before) << "the report writes nothing";
+
+  r = tool({"import", "--format", "poppasswd", "--apply", pp});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ((r.out + r.err).find("sm311y"), std::string::npos);
+  EXPECT_EQ(verify("joe", "sm311y-f33t"), 0);
+  EXPECT_EQ(verify("joe", "sm311y-f33"), 1);
+  EXPECT_EQ(verify("anna@example.org", "tr1cky pass word"), 0);
+  EXPECT_EQ(tool({"show", "nopass"}).exit_code, 1) << "no password, no account";
+  EXPECT_EQ(db_value(db, "SELECT substr(hash, 1, 10) FROM accounts WHERE name = 'joe'"),
+            "$argon2id$");
+
+  const std::string challenge = "<2207.1764650000@mail.example.org>";
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_md5(), "sm311y-f33t", 11, reinterpret_cast<const unsigned char*>(challenge.data()),
+       challenge.size(), mac, &len);
+  RunOptions login;
+  login.argv = {CHECKPW_BUILD_DIR "/bin/cram-md5-checkpw", "/bin/true"};
+  login.env = {"CHECKPW_DB=" + db, "PATH=/usr/bin:/bin"};
+  // Hoffmann's order (response, then challenge) and Dabrowski's (challenge, then response).
+  login.fd3_data = checkpassword_request("joe", to_hex(mac, len), challenge);
+  EXPECT_EQ(run(login).exit_code, 0);
+  login.fd3_data = checkpassword_request("joe", challenge, to_hex(mac, len));
+  EXPECT_EQ(run(login).exit_code, 0);
+  mac[0] ^= 1;
+  login.fd3_data = checkpassword_request("joe", to_hex(mac, len), challenge);
+  EXPECT_EQ(run(login).exit_code, 1);
+}
+
+// A third field: cmd5checkpw kept only the text up to the second ':', so the line's
+// password is not what the file seems to say. Such a line, a line with no ':', a bad name
+// or a name twice: exit 2, nothing written, no password shown.
+TEST_F(ImportTest, PoppasswdLinesThatDoNotMeanWhatTheySayImportNothing) {
+  const std::string before = db_dump(db);
+  for (const std::string& bad : {
+           std::string("carl:secret-bad:extra\n"),
+           std::string("secret-bad\n"),
+           std::string(256, 'n') + ":secret-bad\n",  // a name longer than 255 bytes
+           std::string("ok1:secret-again\n"),
+       }) {
+    const std::string pp = file("bad.poppasswd", "ok1:secret-one\nok2:secret-two\n" + bad);
+    const RunResult r = tool({"import", "--format", "poppasswd", "--apply", pp});
+    EXPECT_EQ(r.exit_code, 2) << bad << r.out << r.err;
+    EXPECT_NE(r.out.find("cannot be imported: 1"), std::string::npos) << bad << r.out;
+    EXPECT_NE(r.out.find("line 3"), std::string::npos) << bad << r.out;
+    for (const char* secret : {"secret-one", "secret-bad", "secret-again"}) {
+      EXPECT_EQ((r.out + r.err).find(secret), std::string::npos) << secret << " shown: " << r.out;
+    }
+    EXPECT_EQ(db_dump(db), before) << bad;
+  }
+  // A name the database has: exit 1, nothing written.
+  ASSERT_EQ(tool({"add", "ok2", "--password-stdin"}, "existing-pw\n").exit_code, 0);
+  const std::string with_ok2 = db_dump(db);
+  const std::string pp = file("dup.poppasswd", "ok1:secret-one\nok2:secret-two\n");
+  const RunResult r = tool({"import", "--format", "poppasswd", "--apply", pp});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("already in the database: 1"), std::string::npos) << r.out;
+  EXPECT_EQ(db_dump(db), with_ok2);
+  EXPECT_EQ(verify("ok2", "existing-pw"), 0);
+}
+
 }  // namespace
 }  // namespace checkpw::test
