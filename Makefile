@@ -263,18 +263,20 @@ DEB_PACKAGES = g++ gcc make libsodium-dev libsqlite3-dev sqlite3 libgtest-dev li
 deps:
 	@sh install/deps.sh $(DEB_PACKAGES)
 
-# SETUID_GROUP=GROUP (as root) installs the two checkpassword programs setuid root, mode
-# 4750 and that group (the server's: nofiles for qmail-smtpd's qmaild), so that only the
-# server's user can run them; without it nothing is setuid.
+# The programs go in as install/modes says (mode, owner, group; checked before anything
+# is copied). SETUID_GROUP=GROUP (as root) installs those it marks opt-in, the two
+# checkpassword programs, setuid root, mode 4750 and that group (the server's: nofiles
+# for qmail-smtpd's qmaild), so that only the server's user can run them; without it
+# nothing is setuid.
 SETUID_GROUP ?=
+INSTALL_MODES ?= install/modes
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) \
+	sh install/programs.sh $(INSTALL_MODES) $(BUILD)/bin $(DESTDIR)$(BINDIR) \
+	  "$(SETUID_GROUP)" $(PROGRAMS)
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) \
 	  $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man8
-	install -m 0755 $(PROG_BINS) $(DESTDIR)$(BINDIR)/
 	install -m 0644 $(wildcard man/*.8) $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 $(wildcard man/*.3) $(DESTDIR)$(MANDIR)/man3/
-	$(if $(SETUID_GROUP),install -o root -g $(SETUID_GROUP) -m 4750 \
-	  $(STATIC_PROGRAMS:%=$(BUILD)/bin/%) $(DESTDIR)$(BINDIR)/)
 	install -m 0644 $(LIB_A) $(DESTDIR)$(LIBDIR)/
 	install -m 0755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/
 	$(Q)ln -sf libcheckpw.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(LIB_SONAME)

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <string>
+#include <vector>
 
 #include "support/runner.h"
 #include "support/util.h"
@@ -20,7 +21,8 @@ struct stat stat_of(const std::string& path) {
   return st;
 }
 
-test::RunResult make_install(const std::string& destdir, const std::string& group) {
+test::RunResult make_install(const std::string& destdir, const std::string& group,
+                             const std::string& modes = "") {
   test::RunOptions o;
   o.argv = {test::find_executable("make"),
             "--no-print-directory",
@@ -31,6 +33,7 @@ test::RunResult make_install(const std::string& destdir, const std::string& grou
             "PREFIX=/usr",
             "DESTDIR=" + destdir};
   if (!group.empty()) o.argv.push_back("SETUID_GROUP=" + group);
+  if (!modes.empty()) o.argv.push_back("INSTALL_MODES=" + modes);
   o.env = test::base_env();
   o.timeout_seconds = 600;
   return test::run(o);
@@ -66,6 +69,75 @@ TEST(Install, NothingSetuidUnlessAskedThenTheCheckpasswordProgramsAre4750) {
   for (const char* page :
        {"man8/checkpw.8", "man8/cram-md5-checkpw.8", "man8/userdb-tool.8", "man3/libcheckpw.3"}) {
     EXPECT_EQ(stat_of(setuid.path() + "/usr/share/man/" + page).st_mode & 07777, 0644u) << page;
+  }
+}
+
+// install/modes is data: another file gives other modes, owners and groups, and setuid
+// stays opt-in even there.
+TEST(Install, ProgramsGetTheModeOwnerAndGroupThatInstallModesGives) {
+  if (geteuid() != 0) GTEST_SKIP() << "chown needs root";
+  const group* g = getgrnam("nogroup");
+  ASSERT_NE(g, nullptr);
+  const test::TempDir dir;
+  const std::string modes = dir.file("modes");
+  test::write_file(modes,
+                   "# a site's own choice\n"
+                   "checkpw 0750 root nogroup opt-in\n"
+                   "\n"
+                   "cram-md5-checkpw 0711 root root opt-in\n"
+                   "userdb-tool 0700 root root never\n");
+  const test::TempDir dest;
+  const test::RunResult r = make_install(dest.path(), "", modes);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const struct stat cp = stat_of(dest.path() + "/usr/bin/checkpw");
+  EXPECT_EQ(cp.st_mode & 07777, 0750u);
+  EXPECT_EQ(cp.st_gid, g->gr_gid);
+  EXPECT_EQ(stat_of(dest.path() + "/usr/bin/cram-md5-checkpw").st_mode & 07777, 0711u);
+  EXPECT_EQ(stat_of(dest.path() + "/usr/bin/userdb-tool").st_mode & 07777, 0700u);
+}
+
+// Every rule of install/modes, broken once: make install fails (exit 2 from the script,
+// so make's own is nonzero), names the line, and no program is copied.
+TEST(Install, AnInstallModesLineThatBreaksARuleStopsTheInstallBeforeAnyCopy) {
+  const std::string good_cp = "checkpw 0755 root root opt-in\n";
+  const std::string good_cram = "cram-md5-checkpw 0755 root root opt-in\n";
+  const std::string good_tool = "userdb-tool 0755 root root never\n";
+  struct Case {
+    std::string modes, says;
+  };
+  const std::vector<Case> cases = {
+      {good_cp + good_cram + "userdb-tool 4755 root root never\n", "setuid, setgid or sticky"},
+      {good_cp + good_cram + "userdb-tool 0775 root root never\n", "group or others write"},
+      {good_cp + good_cram + "userdb-tool 0757 root root never\n", "group or others write"},
+      {good_cp + good_cram + "userdb-tool 755 root root never\n", "four octal digits"},
+      {good_cp + good_cram + "userdb-tool 0755 root root opt-in\n", "must be never"},
+      {good_cp + good_cram + "userdb-tool 0755 root root\n", "5 fields"},
+      {good_cp + good_cram + "userdb-tool 0755 root root never extra\n", "5 fields"},
+      {good_cp + good_cram + "userdb-tool 0755 root root sometimes\n", "opt-in or never"},
+      {good_cp + good_cram + "userdb-tool 0755 r00t;x root never\n", "not a user or group name"},
+      {good_cp + good_cram, "no line for userdb-tool"},
+      {good_cp + good_cram + good_tool + good_cp, "named twice"},
+      {good_cp + good_cram + good_tool + "sendmail 0755 root root never\n", "not a program"},
+  };
+  for (const Case& c : cases) {
+    const test::TempDir dir;
+    const std::string modes = dir.file("modes");
+    test::write_file(modes, c.modes);
+    const test::TempDir dest;
+    const test::RunResult r = make_install(dest.path(), "", modes);
+    EXPECT_NE(r.exit_code, 0) << c.modes;
+    EXPECT_NE(r.err.find(c.says), std::string::npos) << c.modes << r.err;
+    EXPECT_NE(r.err.find(modes), std::string::npos) << "names the file: " << r.err;
+    for (const char* prog : {"checkpw", "cram-md5-checkpw", "userdb-tool"}) {
+      EXPECT_EQ(stat_of(dest.path() + "/usr/bin/" + prog).st_mode, 0u) << prog << c.modes;
+    }
+  }
+  if (geteuid() == 0) {
+    const test::TempDir dest;
+    const test::RunResult r = make_install(dest.path(), "no-such-group-here");
+    EXPECT_NE(r.exit_code, 0);
+    EXPECT_NE(r.err.find("no such group"), std::string::npos) << r.err;
+    EXPECT_EQ(stat_of(dest.path() + "/usr/bin/checkpw").st_mode, 0u);
   }
 }
 
