@@ -259,7 +259,8 @@ deb:
 DEB_PACKAGES = g++ gcc make libsodium-dev libsqlite3-dev sqlite3 libgtest-dev libbenchmark-dev \
   libssl-dev libcrypt-dev openssl pkg-config clang clang-format curl dovecot-core dovecot-imapd \
   dovecot-pop3d dovecot-sqlite gdb fail2ban daemontools python3 util-linux strace man-db \
-  groff-base debhelper dpkg-dev fakeroot lintian
+  groff-base debhelper dpkg-dev fakeroot lintian postgresql-15 postgresql-client-15 libpq-dev \
+  postgresql-server-dev-15 pgbouncer
 deps:
 	@sh install/deps.sh $(DEB_PACKAGES)
 
