@@ -14,12 +14,19 @@ endif
 
 WARN      = -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Werror
 HARDEN    = -D_FORTIFY_SOURCE=2 -fstack-protector-strong
-CPPFLAGS += -Ilib -MMD -MP -DCHECKPW_DBPATH='"$(DBPATH)"'
+CPPFLAGS += -Ilib -MMD -MP -DCHECKPW_DBPATH='"$(DBPATH)"' \
+  -DCHECKPW_LOCATION_FILE='"$(LOCATION_FILE)"'
 CXXFLAGS += -std=c++20 $(OPT) $(WARN) $(HARDEN) $(SAN_FLAGS)
 CFLAGS   += -std=c99 $(OPT) $(WARN) $(HARDEN) $(SAN_FLAGS)
 LDFLAGS  += -Wl,-z,relro,-z,now $(SAN_FLAGS)
 CORE_LIBS = -lsodium
-LIBS      = -lsodium -lsqlite3 -lcrypt
+# libpq for the PostgreSQL store. The static programs take Debian's libpq.a with the
+# PostgreSQL server-dev archives it needs and the static OpenSSL; its GSSAPI and LDAP
+# calls are stubbed to fail (lib/store/pg_no_gss_ldap.c).
+PG_INCLUDEDIR := $(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
+PG_PKGLIBDIR  := $(shell pg_config --pkglibdir 2>/dev/null || echo /usr/lib/postgresql/15/lib)
+CPPFLAGS += -isystem $(PG_INCLUDEDIR)
+LIBS      = -lsodium -lsqlite3 -lcrypt -lpq
 
 # libcheckpw, the installed library: lib/core alone, compiled once as PIC for both the
 # archive and the .so, which exports only the checkpw_* C ABI and needs only libsodium.
@@ -48,14 +55,19 @@ PROGRAMS  := $(patsubst %/main.cc,%,$(wildcard */main.cc))
 PROG_BINS := $(PROGRAMS:%=$(BUILD)/bin/%)
 STATIC_PROGRAMS := checkpw cram-md5-checkpw
 NO_DLOPEN_OBJ   := $(BUILD)/lib/auth/no_dlopen.o
+NO_GSS_OBJ      := $(BUILD)/lib/store/pg_no_gss_ldap.o
 STATIC_LDFLAGS  := $(if $(SAN_FLAGS),-pie,-static-pie -Wl,--wrap=dlopen $(NO_DLOPEN_OBJ))
+STATIC_PG_LIBS  := $(if $(SAN_FLAGS),,-L$(PG_PKGLIBDIR) -lpgcommon -lpgport -lssl -lcrypto \
+  $(NO_GSS_OBJ) -lpthread)
 prog_ldflags = $(if $(filter $(1),$(STATIC_PROGRAMS)),$(STATIC_LDFLAGS),-pie)
+prog_libs = $(if $(filter $(1),$(STATIC_PROGRAMS)),$(STATIC_PG_LIBS))
 define prog_rule
 $(1)_OBJS := $$(patsubst %.cc,$(BUILD)/%.o,$$(wildcard $(1)/*.cc))
-$(BUILD)/bin/$(1): $$($(1)_OBJS) $(INTERNAL_A) $(LIB_A) $(NO_DLOPEN_OBJ)
+$(BUILD)/bin/$(1): $$($(1)_OBJS) $(INTERNAL_A) $(LIB_A) $(NO_DLOPEN_OBJ) $(NO_GSS_OBJ)
 	@mkdir -p $$(@D)
 	$$(call say,LINK,$$@)
-	$$(Q)$$(CXX) -fPIE $(call prog_ldflags,$(1)) $$(LDFLAGS) -o $$@ $$($(1)_OBJS) $$(LINK_LIBS)
+	$$(Q)$$(CXX) -fPIE $(call prog_ldflags,$(1)) $$(LDFLAGS) -o $$@ $$($(1)_OBJS) $$(LINK_LIBS) \
+	  $(call prog_libs,$(1))
 endef
 $(foreach p,$(PROGRAMS),$(eval $(call prog_rule,$(p))))
 
@@ -103,6 +115,11 @@ $(BUILD)/%.o: %.cc
 	$(call say,CXX,$@)
 	$(Q)$(CXX) $(CPPFLAGS) $(CXXFLAGS) -fPIE -c -o $@ $<
 
+$(NO_GSS_OBJ): lib/store/pg_no_gss_ldap.c
+	@mkdir -p $(@D)
+	$(call say,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -fPIE -c -o $@ $<
+
 $(LIB_A): $(CORE_OBJS)
 	@mkdir -p $(@D)
 	$(Q)rm -f $@
@@ -144,18 +161,20 @@ $(C_ABI_BIN): tests/c_abi/c_abi_test.c lib/core/checkpw.h $(LIB_SO)
 # Copies of the programs whose compiled-in database is a file the setuid test makes
 # (CHECKPW_DB is ignored under setuid, as it must be).
 SETUID_DBPATH = $(abspath $(BUILD))/tests/setuid/users.db
+SETUID_LOCATION_FILE = $(abspath $(BUILD))/tests/setuid/location
 SETUID_BINS   = $(BUILD)/tests/setuid/checkpw $(BUILD)/tests/setuid/cram-md5-checkpw
 $(BUILD)/tests/setuid/default_location.o: lib/store/default_location.cc
 	@mkdir -p $(@D)
 	$(call say,CXX,$@)
-	$(Q)$(CXX) $(CPPFLAGS) -UCHECKPW_DBPATH -DCHECKPW_DBPATH='"$(SETUID_DBPATH)"' $(CXXFLAGS) \
+	$(Q)$(CXX) $(CPPFLAGS) -UCHECKPW_DBPATH -DCHECKPW_DBPATH='"$(SETUID_DBPATH)"' \
+	  -UCHECKPW_LOCATION_FILE -DCHECKPW_LOCATION_FILE='"$(SETUID_LOCATION_FILE)"' $(CXXFLAGS) \
 	  -fPIE -c -o $@ $<
 $(BUILD)/tests/setuid/%: $(BUILD)/%/main.o $(BUILD)/tests/setuid/default_location.o $(INTERNAL_A) \
-  $(LIB_A) $(NO_DLOPEN_OBJ)
+  $(LIB_A) $(NO_DLOPEN_OBJ) $(NO_GSS_OBJ)
 	@mkdir -p $(@D)
 	$(call say,LINK,$@)
-	$(Q)$(CXX) -fPIE $(STATIC_LDFLAGS) $(LDFLAGS) -o $@ $(filter-out $(NO_DLOPEN_OBJ),$(filter %.o,$^)) \
-	  $(LINK_LIBS)
+	$(Q)$(CXX) -fPIE $(STATIC_LDFLAGS) $(LDFLAGS) -o $@ \
+	  $(filter-out $(NO_DLOPEN_OBJ) $(NO_GSS_OBJ),$(filter %.o,$^)) $(LINK_LIBS) $(STATIC_PG_LIBS)
 
 $(BENCH_BIN): $(BENCH_OBJS) $(INTERNAL_A) $(LIB_A)
 	@mkdir -p $(@D)

@@ -14,6 +14,10 @@ DESTDIR    ?=
 # The database the checkpassword programs read unless CHECKPW_DB overrides it
 # (and CHECKPW_DB is ignored when they run setuid).
 DBPATH ?= /etc/checkpw/users.db
+# A root-owned file holding the location instead (a path or a postgresql:// URI, which
+# may carry the password); when it exists it wins over DBPATH, and under setuid it is the
+# only way to name another store.
+LOCATION_FILE ?= /etc/checkpw/location
 
 # Where Dovecot keeps its reply helper (used only by the Dovecot test).
 DOVECOT_REPLY ?= /usr/lib/dovecot/checkpassword-reply

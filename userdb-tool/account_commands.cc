@@ -34,14 +34,14 @@ Status read_fields(const Invocation& inv, AccountChanges& c) {
 
 // del, enable, disable: one write by name.
 Status simple_write(const Invocation& inv, std::string_view verb,
-                    const std::function<Status(SqliteStore&, const std::string&)>& write) {
+                    const std::function<Status(AdminStore&, const std::string&)>& write) {
   const std::string& name = inv.args[0];
   const std::string what = user_obj(verb, name);
   if (auto r = check_name(name, verb); !r) return r;
   auto u = open_for_write(inv);
   if (!u) return u.error();
-  if (auto r = write(*u, name); !r) return as(r.error(), what);
-  keep_wal_files(*u);
+  if (auto r = write(**u, name); !r) return as(r.error(), what);
+  keep_wal_files(**u);
   return ok_status();
 }
 
@@ -55,10 +55,10 @@ Status cmd_add(const Invocation& inv) {
   if (auto r = read_fields(inv, fields); !r) return as(r.error(), what);
   auto u = open_for_write(inv);
   if (!u) return u.error();
-  auto existing = u->find(name);
+  auto existing = (*u)->find(name);
   if (!existing) return as(existing.error(), what);
   if (existing->has_value()) return failure(Verdict::kReject, what, "user exists");
-  auto settings = u->settings();
+  auto settings = (*u)->settings();
   if (!settings) return as(settings.error(), what);
 
   PasswordBuffer pw;
@@ -77,8 +77,8 @@ Status cmd_add(const Invocation& inv) {
   a.gid = fields.gid;
   a.home = fields.home;
   a.shell = fields.shell;
-  if (auto r = u->add(a); !r) return as(r.error(), what);
-  keep_wal_files(*u);
+  if (auto r = (*u)->add(a); !r) return as(r.error(), what);
+  keep_wal_files(**u);
   return ok_status();
 }
 
@@ -88,10 +88,10 @@ Status cmd_passwd(const Invocation& inv) {
   if (auto r = check_name(name, "change password of"); !r) return r;
   auto u = open_for_write(inv);
   if (!u) return u.error();
-  auto existing = u->find(name);
+  auto existing = (*u)->find(name);
   if (!existing) return as(existing.error(), what);
   if (!existing->has_value()) return failure(Verdict::kReject, what, "no such user");
-  auto settings = u->settings();
+  auto settings = (*u)->settings();
   if (!settings) return as(settings.error(), what);
 
   PasswordBuffer pw;
@@ -102,31 +102,31 @@ Status cmd_passwd(const Invocation& inv) {
   const bool cram = (*existing)->has_cram_md5;
   if (cram) cram_md5_secret(pw.view(), secret.cram_md5);
   pw.wipe();
-  auto r = u->set_password(name, *hash, cram ? &secret.cram_md5 : nullptr);
+  auto r = (*u)->set_password(name, *hash, cram ? &secret.cram_md5 : nullptr);
   sodium_memzero(hash->data(), hash->size());
   if (!r) return as(r.error(), what);
-  keep_wal_files(*u);
+  keep_wal_files(**u);
   return ok_status();
 }
 
 Status cmd_del(const Invocation& inv) {
   return simple_write(inv, "delete",
-                      [](SqliteStore& s, const std::string& n) { return s.remove(n); });
+                      [](AdminStore& s, const std::string& n) { return s.remove(n); });
 }
 
 Status cmd_enable(const Invocation& inv) {
   return simple_write(inv, "enable",
-                      [](SqliteStore& s, const std::string& n) { return s.set_enabled(n, true); });
+                      [](AdminStore& s, const std::string& n) { return s.set_enabled(n, true); });
 }
 
 Status cmd_unlock(const Invocation& inv) {
   return simple_write(inv, "unlock",
-                      [](SqliteStore& s, const std::string& n) { return s.unlock(n); });
+                      [](AdminStore& s, const std::string& n) { return s.unlock(n); });
 }
 
 Status cmd_disable(const Invocation& inv) {
   return simple_write(inv, "disable",
-                      [](SqliteStore& s, const std::string& n) { return s.set_enabled(n, false); });
+                      [](AdminStore& s, const std::string& n) { return s.set_enabled(n, false); });
 }
 
 Status cmd_set(const Invocation& inv) {
@@ -159,8 +159,8 @@ Status cmd_set(const Invocation& inv) {
   }
   auto u = open_for_write(inv);
   if (!u) return u.error();
-  if (auto r = u->change(name, c); !r) return as(r.error(), what);
-  keep_wal_files(*u);
+  if (auto r = (*u)->change(name, c); !r) return as(r.error(), what);
+  keep_wal_files(**u);
   return ok_status();
 }
 

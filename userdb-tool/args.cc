@@ -123,9 +123,13 @@ Result<Invocation> parse_args(int argc, char** argv) {
   if (db) {
     inv.db_path = *db;
   } else {
-    inv.db_path = store_location(std::getenv("CHECKPW_DB"));
+    auto location = store_location(std::getenv("CHECKPW_DB"));
+    if (!location)
+      return failure(Verdict::kTempFail, "find the database", location.error().message);
+    inv.db_path = std::move(location.value());
   }
   if (inv.db_path.empty()) return usage_error("empty database path");
+  inv.db_shown = location_shown(inv.db_path);
   return inv;
 }
 

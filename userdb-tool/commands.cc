@@ -8,14 +8,15 @@ namespace {
 
 const Command kCommands[] = {
     {"init",
-     "[--group NAME]",
+     "[--group NAME | --login-role ROLE]",
      "create the database, or migrate an existing one",
      0,
      0,
      {},
-     {"--group"},
+     {"--group", "--login-role"},
      cmd_init,
      "usage: userdb-tool [--db PATH] init [--group NAME]\n"
+     "       userdb-tool --db postgresql://... init [--login-role ROLE]\n"
      "\n"
      "Creates the database with mode 0600, or 0640 and group NAME with --group, in\n"
      "WAL mode with persistent -wal and -shm files of the same mode and group (so\n"
@@ -26,7 +27,13 @@ const Command kCommands[] = {
      "other than the file's. It never adopts a file it did not create: an existing\n"
      "empty or foreign file (no checkpw schema, another owner, readable or writable\n"
      "by others, group-writable, not a regular file) is refused with exit 1 and left\n"
-     "as it is.\n"},
+     "as it is.\n"
+     "\n"
+     "With a postgresql:// location it creates the tables in the database the URI\n"
+     "names (connect as their owner), or migrates them; a schema that holds other\n"
+     "tables is refused. --login-role ROLE grants an existing role what the\n"
+     "checkpassword programs need and no more: SELECT on the tables, UPDATE of the\n"
+     "bookkeeping columns and of the hash and CRAM-MD5 secret (upgraded at a login).\n"},
     {"add",
      "USER [options]",
      "add an account (password asked twice, or --password-stdin)",

@@ -37,20 +37,20 @@ Status check_name(const std::string& name, std::string_view verb) {
   return ok_status();
 }
 
-Result<SqliteStore> open_for_write(const Invocation& inv) {
-  const std::string what = "open database " + printable(inv.db_path);
-  auto s = SqliteStore::open(inv.db_path, SqliteStore::Mode::kAdmin);
+Result<StoreRef> open_for_write(const Invocation& inv) {
+  const std::string what = "open database " + printable(inv.db_shown);
+  auto s = admin_store_open(inv.db_path, AdminAccess::kWrite);
   if (!s) return as(s.error(), what);
-  auto v = s->schema_version();
+  auto v = (*s)->schema_version();
   if (!v) return as(v.error(), what);
   if (auto r = schema_version_check(*v, SchemaUse::kCurrent); !r) return as(r.error(), what);
-  return s;
+  return StoreRef(std::move(s.value()));
 }
 
-Result<SqliteStore> open_for_read(const Invocation& inv) {
-  auto s = SqliteStore::open(inv.db_path, SqliteStore::Mode::kDecide);
-  if (!s) return as(s.error(), "open database " + printable(inv.db_path));
-  return s;
+Result<StoreRef> open_for_read(const Invocation& inv) {
+  auto s = admin_store_open(inv.db_path, AdminAccess::kRead);
+  if (!s) return as(s.error(), "open database " + printable(inv.db_shown));
+  return StoreRef(std::move(s.value()));
 }
 
 Result<std::uint32_t> parse_id(const std::string& s, std::string_view what) {
@@ -63,11 +63,10 @@ Result<std::uint32_t> parse_id(const std::string& s, std::string_view what) {
   return static_cast<std::uint32_t>(v);
 }
 
-void keep_wal_files(SqliteStore& s) {
+void keep_wal_files(AdminStore& s) {
   // No earlier version of what was changed may stay behind in the WAL (doc/design.md
   // section 7); the change itself is committed either way.
-  if (auto r = s.wal_truncate(); !r) warn(r.error().message);
-  if (auto r = s.ensure_wal_files(); !r) warn(r.error().message);
+  for (const std::string& w : s.after_write()) warn(w);
 }
 
 }  // namespace checkpw::tool

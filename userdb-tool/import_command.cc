@@ -404,7 +404,7 @@ Status cmd_import(const Invocation& inv) {
   std::vector<std::string> existing;
   std::map<std::string, std::size_t> schemes;
   for (const Candidate& c : p.accounts) {
-    auto found = u->find(c.account.name);
+    auto found = (*u)->find(c.account.name);
     if (!found) return as(found.error(), "look up " + printable(c.account.name));
     if (found->has_value()) existing.push_back(printable(c.account.name));
     ++schemes[c.scheme];
@@ -443,7 +443,7 @@ Status cmd_import(const Invocation& inv) {
         " account(s); nothing changed (run with --apply)\n");
     return ok_status();
   }
-  auto settings = u->settings();
+  auto settings = (*u)->settings();
   if (!settings) return as(settings.error(), "read settings");
   std::vector<Account> rows;
   rows.reserve(p.accounts.size());
@@ -460,8 +460,8 @@ Status cmd_import(const Invocation& inv) {
     }
     rows.push_back(std::move(c.account));
   }
-  if (auto r = u->add_all(rows); !r) return as(r.error(), "import");
-  keep_wal_files(*u);
+  if (auto r = (*u)->add_all(rows); !r) return as(r.error(), "import");
+  keep_wal_files(**u);
   out("imported " + std::to_string(rows.size()) + " account(s)\n");
   return ok_status();
 }

@@ -11,7 +11,7 @@ Status cmd_show(const Invocation& inv) {
   if (auto r = check_name(name, "show"); !r) return r;
   auto u = open_for_read(inv);
   if (!u) return u.error();
-  auto a = u->find(name);
+  auto a = (*u)->find(name);
   if (!a) return as(a.error(), what);
   if (!a->has_value()) return failure(Verdict::kReject, what, "no such user");
   out(inv.has("--json") ? account_json(**a) + "\n" : account_text(**a));
@@ -21,7 +21,7 @@ Status cmd_show(const Invocation& inv) {
 Status cmd_list(const Invocation& inv) {
   auto u = open_for_read(inv);
   if (!u) return u.error();
-  auto all = u->list();
+  auto all = (*u)->list();
   if (!all) return as(all.error(), "list users");
   out(inv.has("--json") ? accounts_json(*all) : accounts_table(*all));
   return ok_status();
@@ -48,11 +48,11 @@ Status cmd_verify(const Invocation& inv) {
   const std::string what = "verify password of user " + printable(name);
   auto store = open_for_read(inv);
   if (!store) return store.error();
-  auto settings = store->settings();
+  auto settings = (*store)->settings();
   if (!settings) return as(settings.error(), what);
   const std::span<const unsigned char> user(reinterpret_cast<const unsigned char*>(name.data()),
                                             name.size());
-  auto account = account_lookup(*store, *settings, user);
+  auto account = account_lookup(**store, *settings, user);
   if (!account) return as(account.error(), what);
   PasswordBuffer pw;
   if (auto r = read_password(pw, inv.has("--password-stdin"), false, name); !r) return r;

@@ -16,7 +16,7 @@
 
 #include "base/result.h"
 #include "base/secret_buffer.h"
-#include "store/sqlite_store.h"
+#include "store/admin_store.h"
 
 namespace checkpw::tool {
 
@@ -27,7 +27,8 @@ using PasswordBuffer = SecretBuffer<kPasswordMax + 3>;
 
 struct Invocation {
   std::string db_path;
-  std::string command;  // empty: the tool's own --help
+  std::string db_shown;  // db_path for messages: a PostgreSQL URI without its password
+  std::string command;   // empty: the tool's own --help
   bool help = false;
   std::vector<std::string> args;                            // positional
   std::map<std::string, std::vector<std::string>> options;  // "--uid" -> values, in order
@@ -81,12 +82,14 @@ void warn(const std::string& s);
 std::string user_obj(std::string_view verb, std::string_view name);
 [[nodiscard]] Status check_name(const std::string& name, std::string_view verb);
 // The store for a write (current schema; older ones must be migrated by init first).
-[[nodiscard]] Result<SqliteStore> open_for_write(const Invocation& inv);
-[[nodiscard]] Result<SqliteStore> open_for_read(const Invocation& inv);
+// A store the tool opened: SQLite or PostgreSQL, by the location (admin_store.h).
+using StoreRef = std::unique_ptr<AdminStore>;
+[[nodiscard]] Result<StoreRef> open_for_write(const Invocation& inv);
+[[nodiscard]] Result<StoreRef> open_for_read(const Invocation& inv);
 // A uid or gid: decimal, 1 to 4294967294 (`what` names it in the error).
 [[nodiscard]] Result<std::uint32_t> parse_id(const std::string& s, std::string_view what);
 // After a write: the persistent WAL files the group's readers need (best effort).
-void keep_wal_files(SqliteStore& s);
+void keep_wal_files(AdminStore& s);
 
 // argv to Invocation; the database path from --db, CHECKPW_DB, or the compiled-in default.
 [[nodiscard]] Result<Invocation> parse_args(int argc, char** argv);

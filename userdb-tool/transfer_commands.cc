@@ -43,7 +43,7 @@ Status cmd_export(const Invocation& inv) {
   }
   auto u = open_for_read(inv);
   if (!u) return u.error();
-  auto all = u->list();
+  auto all = (*u)->list();
   if (!all) return as(all.error(), "list users");
   std::string text;
   std::vector<std::string> refused;

@@ -147,9 +147,9 @@ Status cmd_tune(const Invocation& inv) {
   for (const auto& [key, value] :
        {std::pair<const char*, std::string>{"argon2_opslimit", std::to_string(best->cost.opslimit)},
         {"argon2_memlimit", std::to_string(best->cost.memlimit)}}) {
-    if (auto r = u->set_setting(key, value); !r) return as(r.error(), std::string("set ") + key);
+    if (auto r = (*u)->set_setting(key, value); !r) return as(r.error(), std::string("set ") + key);
   }
-  keep_wal_files(*u);
+  keep_wal_files(**u);
   out("stored; new and changed passwords get it, and each older hash is upgraded at its next "
       "successful plaintext login\n");
   return ok_status();

@@ -47,7 +47,12 @@ Run run_start(const char* prog, Program program, const ProcessInfo& proc) {
   run.caller = caller_of(proc);
   const char* remote = std::getenv("TCPREMOTEIP");  // logged escaped, never trusted
   run.remote = remote != nullptr ? remote : "";
-  run.location = store_location(trusted_env(proc, "CHECKPW_DB"));
+  auto location = store_location(trusted_env(proc, "CHECKPW_DB"));
+  if (location) {
+    run.location = std::move(location.value());
+  } else {
+    run.location_error = location.error().message;
+  }
   run.started_ms = deadline_now_ms();
   return run;
 }
@@ -90,6 +95,7 @@ bool account_look_up(const Run& run, const Request& req, Lookup& found, Decision
     d.set(Verdict::kTempFail, "database-unavailable");
     return false;
   };
+  if (!run.location_error.empty()) return fail("find the database", temp_error(run.location_error));
   Result<std::unique_ptr<Store>> store = store_open(run.location, StoreAccess::kDecide);
   if (!store) return fail("open database", store.error());
   found.store = std::move(store.value());

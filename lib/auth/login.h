@@ -27,7 +27,8 @@ struct Run {
   ProcessInfo proc;
   Caller caller;
   std::string remote;          // $TCPREMOTEIP, logged escaped, never trusted
-  std::string location;        // the store: CHECKPW_DB when not secure, else the compiled-in one
+  std::string location;        // the store: CHECKPW_DB when not secure, else location.h's
+  std::string location_error;  // why there is none (an unsafe location file): 111
   struct timespec arrived {};  // CLOCK_MONOTONIC when the request was read
   long long started_ms = 0;    // deadline_now_ms() at run_start
 };

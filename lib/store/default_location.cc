@@ -7,4 +7,8 @@ const char* store_default_location() noexcept {
   return CHECKPW_DBPATH;
 }
 
+const char* store_location_file() noexcept {
+  return CHECKPW_LOCATION_FILE;
+}
+
 }  // namespace checkpw

@@ -376,6 +376,67 @@ Status SqliteStore::add_all(std::span<const Account> accounts) {
   return tx.commit();
 }
 
+Status SqliteStore::restore_all(std::span<const Account> accounts,
+                                std::span<const std::pair<std::string, std::string>> settings) {
+  SqliteTransaction tx(db_);
+  if (auto r = tx.begin(); !r) return r;
+  auto n = count();
+  if (!n) return n.error();
+  if (*n > 0) return reject("the store holds " + std::to_string(*n) + " account(s) already");
+  auto st = SqliteStmt::prepare(
+      db_,
+      "INSERT INTO accounts (name, hash, cram_md5, enabled, uid, gid, home, shell, created, "
+      "changed, last_login, failures, total_failures, window_failures, window_start, "
+      "locked_until) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
+      "?16)");
+  if (!st) return st.error();
+  auto opt_int = [&](int i, const std::optional<std::int64_t>& v) {
+    if (v) {
+      st->bind_int64(i, *v);
+    } else {
+      st->bind_null(i);
+    }
+  };
+  for (std::size_t i = 0; i < accounts.size(); ++i) {
+    const Account& a = accounts[i];
+    if (auto r = account_write_check(a); !r) {
+      return Error{r.error().verdict, "account " + std::to_string(i + 1) + " of " +
+                                          std::to_string(accounts.size()) + ": " +
+                                          r.error().message};
+    }
+    st->reset();
+    st->bind_text(1, a.name);
+    st->bind_text(2, a.hash);
+    bind_cram(*st, 3, a.has_cram_md5 ? &a.cram_md5 : nullptr);
+    st->bind_int64(4, a.enabled ? 1 : 0);
+    bind_optional_id(*st, 5, a.uid);
+    bind_optional_id(*st, 6, a.gid);
+    bind_optional_text(*st, 7, a.home);
+    bind_optional_text(*st, 8, a.shell);
+    st->bind_int64(9, a.created);
+    st->bind_int64(10, a.changed);
+    opt_int(11, a.last_login);
+    st->bind_int64(12, a.failures);
+    st->bind_int64(13, a.total_failures);
+    st->bind_int64(14, a.window_failures);
+    opt_int(15, a.window_start);
+    opt_int(16, a.locked_until);
+    if (auto r = st->step(); !r) return r.error();
+  }
+  for (const auto& [key, value] : settings) {
+    Settings probe;
+    if (auto r = setting_parse(probe, key, value); !r) return r;
+    auto set = SqliteStmt::prepare(db_,
+                                   "INSERT INTO settings (key, value) VALUES (?1, ?2) "
+                                   "ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+    if (!set) return set.error();
+    set->bind_text(1, key);
+    set->bind_text(2, *setting_get(probe, key));
+    if (auto r = set->step(); !r) return r.error();
+  }
+  return tx.commit();
+}
+
 Status SqliteStore::remove(std::string_view name) {
   return write_by_name(db_, "DELETE FROM accounts WHERE name = ?1", name, [](SqliteStmt&) {});
 }
@@ -438,14 +499,11 @@ Result<std::vector<std::string>> SqliteStore::unexpected_objects() {
   return schema_unexpected_objects(db_);
 }
 
-// --- the seam's entry point --------------------------------------------------------
-
-Result<std::unique_ptr<Store>> store_open(const std::string& location, StoreAccess access) {
-  auto s =
-      SqliteStore::open(location, access == StoreAccess::kDecide ? SqliteStore::Mode::kDecide
-                                                                 : SqliteStore::Mode::kBookkeep);
-  if (!s) return s.error();
-  return std::unique_ptr<Store>(new SqliteStore(std::move(s.value())));
+std::vector<std::string> SqliteStore::after_write() {
+  std::vector<std::string> warnings;
+  if (auto r = wal_truncate(); !r) warnings.push_back(r.error().message);
+  if (auto r = ensure_wal_files(); !r) warnings.push_back(r.error().message);
+  return warnings;
 }
 
 }  // namespace checkpw

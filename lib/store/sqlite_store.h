@@ -15,24 +15,17 @@
 #include <string_view>
 #include <vector>
 
+#include "store/admin_store.h"
 #include "store/sqlite.h"
-#include "store/store.h"
 
 namespace checkpw {
-
-// Changes for `set`: a field left nullopt keeps its value; `clear_*` sets it to NULL.
-struct AccountChanges {
-  std::optional<std::uint32_t> uid, gid;
-  std::optional<std::string> home, shell;
-  bool clear_uid = false, clear_gid = false, clear_home = false, clear_shell = false;
-};
 
 // The WAL size past which a bookkeeping write starts a checkpoint (store_tidy), and how long
 // that checkpoint may take.
 inline constexpr long kWalCheckpointBytes = 64 * 1024;
 inline constexpr unsigned kTidySeconds = 10;
 
-class SqliteStore final : public Store {
+class SqliteStore final : public AdminStore {
  public:
   enum class Mode {
     kDecide,    // read-only, current schema (the programs' decision, userdb-tool's reads)
@@ -60,36 +53,36 @@ class SqliteStore final : public Store {
                                     std::string_view fresh, const CramSecret* cram,
                                     std::int64_t now) override;
 
-  // --- administration (userdb-tool) ---
-  [[nodiscard]] Result<int> schema_version();
-  [[nodiscard]] Result<int> migrate();  // the version it started from
+  // --- administration (userdb-tool, admin_store.h) ---
+  [[nodiscard]] Result<int> schema_version() override;
+  [[nodiscard]] Result<int> migrate() override;
+  [[nodiscard]] Status set_setting(std::string_view key, std::string_view value) override;
+  [[nodiscard]] Result<std::vector<Account>> list() override;
+  [[nodiscard]] Result<std::int64_t> count() override;
+  [[nodiscard]] Status add(const Account& account) override;
+  [[nodiscard]] Status add_all(std::span<const Account> accounts) override;
+  [[nodiscard]] Status restore_all(
+      std::span<const Account> accounts,
+      std::span<const std::pair<std::string, std::string>> settings) override;
+  [[nodiscard]] Status set_password(std::string_view name, std::string_view hash,
+                                    const CramSecret* cram) override;
+  [[nodiscard]] Status remove(std::string_view name) override;
+  [[nodiscard]] Status set_enabled(std::string_view name, bool enabled) override;
+  [[nodiscard]] Status change(std::string_view name, const AccountChanges& changes) override;
+  // wal_truncate, then ensure_wal_files.
+  std::vector<std::string> after_write() override;
+  // PRAGMA integrity_check: "ok" or the problems it lists.
+  [[nodiscard]] Result<std::string> integrity_check() override;
+  // Objects in the file that the schema does not define (schema.h).
+  [[nodiscard]] Result<std::vector<std::string>> unexpected_objects() override;
+
   // Makes sure -wal and -shm exist with the database's mode and group, so a read-only
-  // group member can open it. Called after every userdb-tool write.
+  // group member can open it.
   [[nodiscard]] Status ensure_wal_files();
   // wal_truncate (sqlite.h) on this connection: with secure_delete, no earlier version of
   // a changed or deleted row is left in any of the database's files. kTempFail when
-  // readers kept it from completing. Called after every userdb-tool write.
+  // readers kept it from completing.
   [[nodiscard]] Status wal_truncate();
-  // Validates with setting_parse and stores the canonical form; kMisuse when invalid.
-  [[nodiscard]] Status set_setting(std::string_view key, std::string_view value);
-  // Every row, ordered by name, as stored: rows that find() would refuse are included
-  // (check them with account_read_check).
-  [[nodiscard]] Result<std::vector<Account>> list();
-  [[nodiscard]] Result<std::int64_t> count();
-  // add: kReject if the name exists; the others: kReject if there is no such account.
-  [[nodiscard]] Status add(const Account& account);
-  // All of them in one transaction, or none: the first refusal (kReject: a name exists;
-  // kMisuse: a row userdb-tool would not write) rolls everything back and names it.
-  [[nodiscard]] Status add_all(std::span<const Account> accounts);
-  [[nodiscard]] Status set_password(std::string_view name, std::string_view hash,
-                                    const CramSecret* cram);
-  [[nodiscard]] Status remove(std::string_view name);
-  [[nodiscard]] Status set_enabled(std::string_view name, bool enabled);
-  [[nodiscard]] Status change(std::string_view name, const AccountChanges& changes);
-  // PRAGMA integrity_check: "ok" or the problems it lists.
-  [[nodiscard]] Result<std::string> integrity_check();
-  // Objects in the file that the schema does not define (schema.h).
-  [[nodiscard]] Result<std::vector<std::string>> unexpected_objects();
   const std::string& path() const noexcept { return path_; }
 
  private:

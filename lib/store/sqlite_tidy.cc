@@ -13,6 +13,7 @@
 
 #include <cerrno>
 
+#include "store/pg.h"
 #include "store/sqlite.h"
 #include "store/sqlite_store.h"
 #include "store/store.h"
@@ -20,6 +21,7 @@
 namespace checkpw {
 
 void store_tidy(const std::string& path) noexcept {
+  if (pg_location(path)) return;  // PostgreSQL keeps its own WAL
   struct stat st {};
   const std::string wal = path + "-wal";
   if (stat(wal.c_str(), &st) != 0 || st.st_size < kWalCheckpointBytes) return;
