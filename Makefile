@@ -73,7 +73,7 @@ $(foreach p,$(PROGRAMS),$(eval $(call prog_rule,$(p))))
 
 # Tests: one GoogleTest binary from tests/**/*_test.cc and tests/support, plus a C99
 # program that links the shared library through checkpw.h alone.
-TEST_SRCS := $(shell find tests -name '*_test.cc' 2>/dev/null) $(wildcard tests/support/*.cc)
+TEST_SRCS := $(sort $(shell find tests -name '*_test.cc' 2>/dev/null) $(wildcard tests/support/*.cc))
 TEST_OBJS := $(TEST_SRCS:%.cc=$(BUILD)/%.o)
 TEST_BIN  := $(BUILD)/tests/checkpw_tests
 C_ABI_BIN := $(BUILD)/tests/c_abi_test

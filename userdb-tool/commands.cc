@@ -246,6 +246,24 @@ const Command kCommands[] = {
      "read (umask 077). If any account cannot be written as a line (a ':' or line\n"
      "end in a field, a hash with no Dovecot scheme, a row userdb-tool would not\n"
      "write), nothing is written and the command exits 1 naming them.\n"},
+    {"copy",
+     "--from LOCATION --to LOCATION",
+     "copy every account and setting into a new, empty store",
+     0,
+     0,
+     {},
+     {"--from", "--to"},
+     cmd_copy,
+     "usage: userdb-tool copy --from LOCATION --to LOCATION\n"
+     "\n"
+     "Copies every account (hashes, CRAM-MD5 secrets, identity, bookkeeping and\n"
+     "lockout state) and every setting from one store to another: an SQLite file and\n"
+     "a postgresql:// URI either way, or two of a kind. The target is created when it\n"
+     "does not exist (an SQLite file: mode 0600; for a group-readable file run init\n"
+     "--group first) and must hold no account: a target with accounts is refused\n"
+     "(exit 1) and left as it is. Everything goes in one transaction, or nothing: a\n"
+     "source row that userdb-tool would not write stops the copy (exit 2). --db is\n"
+     "not used. Messages never show a URI's password.\n"},
     {"config",
      "[KEY [VALUE]]",
      "show or change settings",

@@ -68,6 +68,7 @@ Status cmd_verify(const Invocation&);
 Status cmd_tune(const Invocation&);
 Status cmd_export(const Invocation&);
 Status cmd_import(const Invocation&);
+Status cmd_copy(const Invocation&);
 
 // --- common.cc ---
 Error failure(Verdict v, std::string_view what, std::string_view reason);

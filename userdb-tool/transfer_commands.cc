@@ -1,12 +1,20 @@
-// Moving accounts out of the database: export (issue 12, item 2). Dovecot's passwd-file
+// Moving accounts between stores: copy (issue 13, item 6), and out of the database:
+// export (issue 12, item 2). Dovecot's passwd-file
 // (https://doc.dovecot.org/configuration_manual/authentication/passwd_file/):
 // user:{SCHEME}password:uid:gid:gecos:home:shell:extra_fields, one account a line, so that
 // Dovecot's passdb passwd-file and `doveadm pw -t` take our hashes as they are.
+#include <sys/stat.h>
+
+#include <cerrno>
 #include <string>
 #include <vector>
 
 #include "auth/password.h"
 #include "core/hex.h"
+#include "store/location.h"
+#include "store/pg.h"
+#include "store/schema.h"
+#include "store/sqlite_store.h"
 #include "tool.h"
 
 namespace checkpw::tool {
@@ -80,6 +88,79 @@ Status cmd_export(const Invocation& inv) {
                        list);
   }
   out(text);
+  return ok_status();
+}
+
+namespace {
+
+// The copy's target, made when there is none: an SQLite file that does not exist yet, or
+// a PostgreSQL database without the schema (an empty one: init refuses others).
+Result<StoreRef> open_target(const std::string& to, const std::string& shown) {
+  const std::string what = "open target " + printable(shown);
+  if (pg_location(to)) {
+    auto probe = admin_store_open(to, AdminAccess::kInspect);
+    if (!probe) return as(probe.error(), what);
+    auto v = (*probe)->schema_version();
+    if (!v) return as(v.error(), what);
+    if (*v == 0) {
+      auto others = (*probe)->unexpected_objects();
+      if (!others) return as(others.error(), what);
+      if (!others->empty()) {
+        return failure(Verdict::kReject, what,
+                       "the schema is not empty and not a checkpw schema; refusing it");
+      }
+    }
+    if (auto m = (*probe)->migrate(); !m) return as(m.error(), what);
+  } else {
+    struct stat st {};
+    if (lstat(to.c_str(), &st) != 0 && errno == ENOENT) {
+      auto made = SqliteStore::create(to, std::nullopt);
+      if (!made) return as(made.error(), what);
+      out("created " + printable(shown) + " (mode 0600)\n");
+    }
+  }
+  auto s = admin_store_open(to, AdminAccess::kWrite);
+  if (!s) return as(s.error(), what);
+  auto v = (*s)->schema_version();
+  if (!v) return as(v.error(), what);
+  if (*v != kSchemaVersion) {
+    return failure(Verdict::kTempFail, what,
+                   "schema version " + std::to_string(*v) + ": run userdb-tool init on it first");
+  }
+  return s;
+}
+
+}  // namespace
+
+Status cmd_copy(const Invocation& inv) {
+  const std::string* from = inv.last("--from");
+  const std::string* to = inv.last("--to");
+  if (from == nullptr || to == nullptr) return usage_error("copy needs --from and --to");
+  if (*from == *to) return usage_error("--from and --to name the same store");
+  const std::string from_shown = location_shown(*from), to_shown = location_shown(*to);
+  auto src = admin_store_open(*from, AdminAccess::kRead);
+  if (!src) return as(src.error(), "open source " + printable(from_shown));
+  auto all = (*src)->list();
+  if (!all) return as(all.error(), "list the source's accounts");
+  auto settings = (*src)->settings();
+  if (!settings) return as(settings.error(), "read the source's settings");
+  std::vector<std::pair<std::string, std::string>> pairs;
+  for (const SettingKey& key : setting_keys()) pairs.emplace_back(key.name, key.format(*settings));
+  auto dst = open_target(*to, to_shown);
+  if (!dst) return dst.error();
+  if (auto r = (*dst)->restore_all(*all, pairs); !r) {
+    return as(r.error(), "copy into " + printable(to_shown));
+  }
+  keep_wal_files(**dst);
+  auto n = (*dst)->count();
+  if (!n) return as(n.error(), "count the copied accounts");
+  if (*n != static_cast<std::int64_t>(all->size())) {
+    return failure(Verdict::kTempFail, "copy",
+                   "the target holds " + std::to_string(*n) + " accounts after copying " +
+                       std::to_string(all->size()));
+  }
+  out("copied " + std::to_string(all->size()) + " account(s) and " + std::to_string(pairs.size()) +
+      " settings from " + printable(from_shown) + " to " + printable(to_shown) + "\n");
   return ok_status();
 }
 
