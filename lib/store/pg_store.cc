@@ -268,6 +268,9 @@ Status PgStore::set_setting(std::string_view key, std::string_view value) {
 // --- accounts ---------------------------------------------------------------------
 
 Result<std::optional<Account>> PgStore::find(std::string_view name) {
+  // A name no account can have (invalid UTF-8, control bytes, too long) is not there;
+  // PostgreSQL would refuse the invalid UTF-8 as an error, which is not a verdict.
+  if (!user_name_check(name)) return std::optional<Account>();
   auto r = c_.exec(std::string("SELECT ") + kAccountColumns + " FROM accounts WHERE name = $1",
                    {PgParam::of(name)});
   if (!r) return r.error();
@@ -297,6 +300,9 @@ Result<std::int64_t> PgStore::count() {
 }
 
 Status PgStore::write_by_name(std::string_view sql, std::vector<PgParam> params) {
+  if (!params.empty() && params[0].text && !user_name_check(*params[0].text)) {
+    return reject("no such user");
+  }
   PgFailure why = PgFailure::kOther;
   auto r = c_.exec(sql, params, &why);
   if (!r) {

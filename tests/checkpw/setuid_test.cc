@@ -16,6 +16,7 @@
 #include "support/process.h"
 #include "support/request.h"
 #include "support/runner.h"
+#include "support/store.h"
 #include "support/util.h"
 
 namespace checkpw {
@@ -28,6 +29,8 @@ using test::RunResult;
 
 const std::string kBuild = CHECKPW_BUILD_DIR;
 const std::string kSetuidDb = kBuild + "/tests/setuid/users.db";  // SETUID_DBPATH in the Makefile
+// SETUID_LOCATION_FILE in the Makefile: absent, except in the test that writes it.
+const std::string kSetuidLocation = kBuild + "/tests/setuid/location";
 
 class Setuid : public testing::Test {
  protected:
@@ -44,6 +47,7 @@ class Setuid : public testing::Test {
     std::remove(kSetuidDb.c_str());
     std::remove((kSetuidDb + "-wal").c_str());
     std::remove((kSetuidDb + "-shm").c_str());
+    std::remove(kSetuidLocation.c_str());
     ASSERT_EQ(run_userdb_tool(kSetuidDb, {"init"}).exit_code, 0);
     for (auto [k, v] : {std::pair{"argon2_opslimit", "1"},
                         {"argon2_memlimit", "8192"},
@@ -84,6 +88,7 @@ class Setuid : public testing::Test {
     std::remove(kSetuidDb.c_str());
     std::remove((kSetuidDb + "-wal").c_str());
     std::remove((kSetuidDb + "-shm").c_str());
+    std::remove(kSetuidLocation.c_str());
   }
 
   RunResult call(const std::string& fd3, std::vector<std::string> env = {},
@@ -130,6 +135,39 @@ TEST_F(Setuid, AccountWithUidStillRunsAsTheCaller) {
       std::string::npos)
       << r.out;
   EXPECT_EQ(r.out.find("4242"), std::string::npos) << r.out;
+}
+
+// Under setuid the store, and the password to reach it, come only from the root-owned
+// location file (issue 13, item 1): neither CHECKPW_DB nor libpq's own variables (PGHOST,
+// PGPASSWORD, PGSERVICEFILE, HOME for ~/.pgpass) can point the program elsewhere. A
+// location file that others could have written is a temporary failure, never a guess.
+TEST_F(Setuid, ALocationFileNamesAPostgresStoreThatTheEnvironmentCannotChange) {
+  const test::TempDir pgdir;
+  test::TestStore pg(test::StoreKind::kPostgres, pgdir);
+  ASSERT_EQ(run_userdb_tool(pg.admin(), pg.init_args()).exit_code, 0);
+  ASSERT_EQ(run_userdb_tool(pg.admin(), {"config", "failure_delay_ms", "0"}).exit_code, 0);
+  ASSERT_EQ(
+      run_userdb_tool(pg.admin(), {"add", "pgalice", "--password-stdin"}, "pgalice-pw\n").exit_code,
+      0);
+  test::write_file(kSetuidLocation, "# the mail hosts' accounts\n" + pg.login() + "\n");
+  ASSERT_EQ(chmod(kSetuidLocation.c_str(), 0600), 0);
+  const std::vector<std::string> hostile = {
+      "CHECKPW_DB=" + own_db_, "PGHOST=/nonexistent", "PGPORT=1",
+      "PGPASSWORD=wrong",      "PGUSER=postgres",     "PGSERVICEFILE=" + own_db_,
+      "PGDATABASE=postgres",   "HOME=" + dir_.path()};
+  RunResult r = call(checkpassword_request("pgalice", "pgalice-pw"), hostile);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(ran(r));
+  r = call(checkpassword_request("pgalice", "wrong-password"), hostile);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  r = call(checkpassword_request("mallory", "mallory-pw"), hostile);
+  EXPECT_EQ(r.exit_code, 1) << "the caller's CHECKPW_DB was used: " << r.err;
+  EXPECT_EQ(r.err.find("login-pw"), std::string::npos) << "the password was shown: " << r.err;
+  ASSERT_EQ(chmod(kSetuidLocation.c_str(), 0620), 0);
+  r = call(checkpassword_request("pgalice", "pgalice-pw"), hostile);
+  EXPECT_EQ(r.exit_code, 111) << r.err;
+  EXPECT_NE(r.err.find("writable by group or others"), std::string::npos) << r.err;
+  EXPECT_FALSE(ran(r));
 }
 
 TEST_F(Setuid, RootCallerGetsTheAccountsIds) {
