@@ -84,7 +84,8 @@ TEST_LIBS  = -lgtest -lpthread -lcrypto
 BENCH_SRCS := $(shell find bench -name '*.cc' -not -path 'bench/login/*' 2>/dev/null)
 BENCH_OBJS := $(BENCH_SRCS:%.cc=$(BUILD)/%.o)
 BENCH_BIN  := $(BUILD)/bench/checkpw_bench
-LOGIN_RATE_OBJS := $(BUILD)/bench/login/login_rate.o $(BUILD)/bench/support/spawn.o
+LOGIN_RATE_OBJS := $(BUILD)/bench/login/login_rate.o $(BUILD)/bench/support/spawn.o \
+  $(BUILD)/tests/support/postgres.o $(BUILD)/tests/support/runner.o $(BUILD)/tests/support/util.o
 LOGIN_RATE := $(BUILD)/bench/login-rate
 FLOOR_BIN  := $(BUILD)/bench/floor
 
@@ -107,7 +108,7 @@ $(BUILD)/tests/%.o: tests/%.cc
 $(BUILD)/bench/%.o: bench/%.cc
 	@mkdir -p $(@D)
 	$(call say,CXX,$@)
-	$(Q)$(CXX) $(CPPFLAGS) -Ibench -DCHECKPW_BUILD_DIR='"$(abspath $(BUILD))"' $(CXXFLAGS) \
+	$(Q)$(CXX) $(CPPFLAGS) -Ibench -Itests -DCHECKPW_BUILD_DIR='"$(abspath $(BUILD))"' $(CXXFLAGS) \
 	  -Wno-deprecated-declarations -fPIE -c -o $@ $<
 
 $(BUILD)/%.o: %.cc
@@ -217,7 +218,7 @@ check:
 $(LOGIN_RATE): $(LOGIN_RATE_OBJS) $(INTERNAL_A) $(LIB_A)
 	@mkdir -p $(@D)
 	$(call say,LINK,$@)
-	$(Q)$(CXX) -fPIE -pie $(LDFLAGS) -o $@ $(LOGIN_RATE_OBJS) $(LINK_LIBS) -lpthread
+	$(Q)$(CXX) -fPIE -pie $(LDFLAGS) -o $@ $(LOGIN_RATE_OBJS) $(LINK_LIBS) -lgtest -lpthread
 
 $(FLOOR_BIN): bench/login/floor.c
 	@mkdir -p $(@D)

@@ -13,26 +13,43 @@
 // failure_delay_ms is 0. Each stream logs in as its own account, as a mail client polls.
 // Then the WAL phase: --wal-logins CRAM-MD5 logins of distinct accounts of the largest
 // database, two streams, the -wal file's size sampled throughout.
+// --stores picks the stores (issue 13, item 5): sqlite (the file), postgres (a real
+// PostgreSQL 15 this driver starts, Unix socket, the programs as the least-privileged
+// login role) and pgbouncer (the same server behind a pgbouncer on a Unix socket, session
+// pooling), and pg-peer (the same server, the login role by peer authentication on the
+// socket instead of its SCRAM password: no PBKDF2 per connection). For the PostgreSQL
+// stores two in-process cases say what a connection costs:
+//   connect       libpq connect and close, nothing asked
+//   connect+read  connect, the schema version and settings (one round trip), close
 // A table on stdout; JSON in --json (default build/login-rate.json).
+#include <libpq-fe.h>
+#include <pwd.h>
+#include <signal.h>
 #include <sodium.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <functional>
 #include <map>
+#include <memory>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "support/postgres.h"
+#include "support/runner.h"
 #include "support/spawn.h"
 
 namespace checkpw::bench {
@@ -52,12 +69,14 @@ struct Options {
   long wal_logins = 100000;
   std::string json = kBuild + "/login-rate.json";
   std::string data_dir = kBuild + "/bench-data";
+  std::vector<std::string> stores{"sqlite", "postgres", "pgbouncer", "pg-peer"};
 };
 
 [[noreturn]] void usage() {
   std::fputs(
       "usage: login-rate [--sizes N,...] [--streams N,...] [--logins N] [--rounds N]\n"
-      "                  [--wal-logins N] [--json FILE] [--data-dir DIR]\n",
+      "                  [--wal-logins N] [--json FILE] [--data-dir DIR]\n"
+      "                  [--stores sqlite,postgres,pgbouncer,pg-peer]\n",
       stderr);
   std::exit(2);
 }
@@ -92,6 +111,16 @@ Options parse(int argc, char** argv) {
       o.json = v;
     } else if (a == "--data-dir") {
       o.data_dir = v;
+    } else if (a == "--stores") {
+      o.stores.clear();
+      std::stringstream in(v);
+      for (std::string item; std::getline(in, item, ',');) {
+        if (item != "sqlite" && item != "postgres" && item != "pgbouncer" && item != "pg-peer") {
+          usage();
+        }
+        o.stores.push_back(item);
+      }
+      if (o.stores.empty()) usage();
     } else {
       usage();
     }
@@ -169,26 +198,185 @@ std::string fixture(const Options& o, long size) {
 
 struct Case {
   std::string name;
-  std::string program;                      // empty: the in-process verify
+  std::string program;                      // empty: in process, through `in_process`
   std::function<std::string(int)> request;  // by stream
+  std::function<bool()> in_process;         // true when it went right; set per store
 };
 
-std::vector<Case> cases() {
+std::vector<Case> cases(bool postgres) {
   const std::string cram = kBin + "cram-md5-checkpw", plain = kBin + "checkpw";
   const std::string right = cram_md5_response(kPassword, kChallenge);
   const std::string wrong = cram_md5_response("not-the-password", kChallenge);
-  return {
-      {"floor", kBuild + "/bench/floor", [](int s) { return request_of(stream_user(s), "x"); }},
-      {"cram-right", cram,
-       [right](int s) { return request_of(stream_user(s), right, kChallenge); }},
-      {"cram-wrong", cram,
-       [wrong](int s) { return request_of(stream_user(s), wrong, kChallenge); }},
-      {"plain-right", plain, [](int s) { return request_of(stream_user(s), kPassword); }},
-      {"plain-wrong", plain, [](int s) { return request_of(stream_user(s), "not-it"); }},
-      {"unknown", plain, [](int s) { return request_of("nobody" + std::to_string(s), "x"); }},
-      {"verify", "", nullptr},
+  std::vector<Case> all = {
+      {"floor", kBuild + "/bench/floor", [](int s) { return request_of(stream_user(s), "x"); }, {}},
+      {"cram-right",
+       cram,
+       [right](int s) { return request_of(stream_user(s), right, kChallenge); },
+       {}},
+      {"cram-wrong",
+       cram,
+       [wrong](int s) { return request_of(stream_user(s), wrong, kChallenge); },
+       {}},
+      {"plain-right", plain, [](int s) { return request_of(stream_user(s), kPassword); }, {}},
+      {"plain-wrong", plain, [](int s) { return request_of(stream_user(s), "not-it"); }, {}},
+      {"unknown", plain, [](int s) { return request_of("nobody" + std::to_string(s), "x"); }, {}},
+      {"verify", "", nullptr, {}},
   };
+  if (postgres) {
+    all.push_back({"connect", "", nullptr, {}});
+    all.push_back({"connect+read", "", nullptr, {}});
+  }
+  return all;
 }
+
+// One libpq connection the way the programs open theirs (no environment, no passfile),
+// closed again; with `read`, the one round trip a program makes first.
+bool pg_connect(const std::string& location, bool read) {
+  const char* keys[] = {"passfile", "application_name", "dbname", "gssencmode", nullptr};
+  const char* values[] = {"/dev/null", "login-rate", location.c_str(), "disable", nullptr};
+  PGconn* c = PQconnectdbParams(keys, values, 1);
+  bool ok = PQstatus(c) == CONNECTION_OK;
+  if (ok && read) {
+    PGresult* r = PQexec(c,
+                         "SELECT '', version::text FROM checkpw_schema UNION ALL "
+                         "SELECT key, value FROM settings");
+    ok = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 1;
+    PQclear(r);
+  }
+  PQfinish(c);
+  return ok;
+}
+
+// A PostgreSQL 15 server for the run (support/postgres.h: initdb in /tmp, Unix socket,
+// stopped by its pid), a database per size filled like the SQLite fixture, and a
+// pgbouncer in front of it on a socket of its own, stopped by the pid in its pidfile.
+class PgSite {
+ public:
+  PgSite() : pg_(test::PostgresServer::start_primary()) {
+    pg_->create_role("rateowner", "owner-pw");
+    pg_->create_role("ratelogin", "login-pw");
+  }
+  ~PgSite() { stop_bouncer(); }
+  PgSite(const PgSite&) = delete;
+  PgSite& operator=(const PgSite&) = delete;
+
+  std::string owner(long size) const { return pg_->uri("rateowner", "owner-pw", db(size)); }
+  std::string login(long size) const { return pg_->uri("ratelogin", "login-pw", db(size)); }
+  std::string peer(long size) const {
+    return "postgresql://ratelogin@/" + db(size) + "?host=" + pg_->socket_dir() +
+           "&port=" + std::to_string(pg_->port());
+  }
+  // The login role by peer authentication for this process's OS user (root when the
+  // benchmark runs as root, as the setuid programs' euid is).
+  void enable_peer() {
+    const passwd* me = getpwuid(geteuid());
+    if (me == nullptr) throw std::runtime_error("no user name");
+    const std::string hba = pg_->data_dir() + "/pg_hba.conf";
+    std::stringstream old;
+    old << std::ifstream(hba).rdbuf();
+    std::ofstream(hba) << "local all ratelogin peer map=rate\n" << old.str();
+    std::ofstream(pg_->data_dir() + "/pg_ident.conf", std::ios::app)
+        << "rate " << me->pw_name << " ratelogin\n";
+    const test::RunResult r = pg_->sql("SELECT pg_reload_conf()");
+    if (r.exit_code != 0) throw std::runtime_error("reload: " + r.err);
+  }
+  std::string bounced(long size) const {
+    return "postgresql://ratelogin:login-pw@/" + db(size) + "?host=" + bouncer_dir_ +
+           "&port=" + std::to_string(kBouncerPort);
+  }
+
+  // The stream accounts by the real userdb-tool, the rest copies of the first's row.
+  void fill(long size) {
+    std::fprintf(stderr, "login-rate: building PostgreSQL database %s\n", db(size).c_str());
+    pg_->create_database(db(size), "rateowner");
+    const std::string o = owner(size);
+    userdb_tool(o, "init --login-role ratelogin");
+    userdb_tool(o, "config failure_delay_ms 0");
+    for (int s = 0; s < kMaxStreams; ++s) {
+      userdb_tool(o, "add " + stream_user(s) + " --password-stdin", kPassword + "\n");
+    }
+    const test::RunResult r = pg_->sql(
+        "INSERT INTO accounts (name, hash, cram_md5, enabled, created, changed) "
+        "SELECT 'user' || i || '@example.org', a.hash, a.cram_md5, true, a.created, a.changed "
+        "FROM generate_series(0, " +
+            std::to_string(size - kMaxStreams - 1) + ") i, accounts a WHERE a.name = '" +
+            stream_user(0) + "'; VACUUM ANALYZE accounts;",
+        db(size));
+    if (r.exit_code != 0) throw std::runtime_error("fill " + db(size) + ": " + r.err);
+  }
+
+  void start_bouncer() {
+    const std::string bouncer = test::find_executable("pgbouncer");
+    if (bouncer.empty()) throw std::runtime_error("pgbouncer is not installed (make deps)");
+    char tmpl[] = "/tmp/checkpw-bouncer-XXXXXX";
+    if (mkdtemp(tmpl) == nullptr) throw std::runtime_error("mkdtemp");
+    bouncer_dir_ = tmpl;
+    std::optional<test::Credentials> as;
+    if (geteuid() == 0) {  // pgbouncer will not run as root: as the server's user
+      const passwd* pw = getpwnam("postgres");
+      if (pw == nullptr) throw std::runtime_error("no postgres user");
+      as = test::Credentials{pw->pw_uid, pw->pw_gid};
+      if (chown(tmpl, pw->pw_uid, pw->pw_gid) != 0) throw std::runtime_error("chown");
+    }
+    chmod(tmpl, 0755);
+    const std::string conf = bouncer_dir_ + "/pgbouncer.ini";
+    std::ofstream(conf) << "[databases]\n* = host=" << pg_->socket_dir() << " port=" << pg_->port()
+                        << "\n[pgbouncer]\nlisten_port = " << kBouncerPort
+                        << "\nunix_socket_dir = " << bouncer_dir_
+                        << "\nauth_type = scram-sha-256\nauth_file = " << bouncer_dir_
+                        << "/userlist.txt\npool_mode = session\nmax_client_conn = 100\n"
+                           "default_pool_size = 8\npidfile = "
+                        << bouncer_dir_ << "/pgbouncer.pid\nlogfile = " << bouncer_dir_
+                        << "/pgbouncer.log\n";
+    std::ofstream(bouncer_dir_ + "/userlist.txt") << "\"ratelogin\" \"login-pw\"\n";
+    if (as) {
+      for (const char* f : {"/pgbouncer.ini", "/userlist.txt"}) {
+        if (chown((bouncer_dir_ + f).c_str(), as->uid, as->gid) != 0) {
+          throw std::runtime_error("chown");
+        }
+      }
+    }
+    const test::RunResult r = test::run({.argv = {bouncer, "-d", conf},
+                                         .fd3 = test::Fd3::kClosed,
+                                         .env = {"PATH=/usr/bin:/bin"},
+                                         .as = as});
+    if (r.exit_code != 0) throw std::runtime_error("pgbouncer: " + r.err);
+    for (int i = 0; i < 100 && bouncer_pid_ <= 0; ++i) {
+      std::ifstream pid(bouncer_dir_ + "/pgbouncer.pid");
+      pid >> bouncer_pid_;
+      if (bouncer_pid_ <= 0) usleep(50000);
+    }
+    if (bouncer_pid_ <= 0) throw std::runtime_error("pgbouncer wrote no pidfile");
+  }
+
+ private:
+  static constexpr int kBouncerPort = 6439;
+  static std::string db(long size) { return "login_" + std::to_string(size); }
+
+  void stop_bouncer() {
+    if (bouncer_pid_ > 0) {
+      kill(bouncer_pid_, SIGINT);
+      // The server's subreaper setting makes the daemon our child: reap it, or wait for it.
+      for (int i = 0; i < 200; ++i) {
+        int status = 0;
+        if (waitpid(bouncer_pid_, &status, WNOHANG) == bouncer_pid_) break;
+        if (kill(bouncer_pid_, 0) != 0 && errno == ESRCH) break;
+        usleep(50000);
+      }
+    }
+    if (!bouncer_dir_.empty()) {
+      for (const char* f : {"/pgbouncer.ini", "/userlist.txt", "/pgbouncer.pid", "/pgbouncer.log",
+                            "/.s.PGSQL.6439", "/.s.PGSQL.6439.lock"}) {
+        std::remove((bouncer_dir_ + f).c_str());
+      }
+      rmdir(bouncer_dir_.c_str());
+    }
+  }
+
+  std::unique_ptr<test::PostgresServer> pg_;
+  std::string bouncer_dir_;
+  pid_t bouncer_pid_ = -1;
+};
 
 int expected_exit(const std::string& name) {
   return name == "floor" || name.ends_with("-right") ? 0 : 1;
@@ -214,8 +402,8 @@ std::int64_t now_ns() {
 }
 
 // One batch: `streams` threads, `each` logins apiece.
-void batch(const Case& c, const std::vector<std::string>& env, const std::string& hash, int streams,
-           int each, Samples& out) {
+void batch(const Case& c, const std::vector<std::string>& env, int streams, int each,
+           Samples& out) {
   std::vector<Samples> per(static_cast<std::size_t>(streams));
   const std::int64_t start = now_ns();
   std::vector<std::thread> threads;
@@ -226,9 +414,7 @@ void batch(const Case& c, const std::vector<std::string>& env, const std::string
       for (int k = 0; k < each; ++k) {
         if (c.program.empty()) {
           const std::int64_t t0 = now_ns(), c0 = thread_cpu_ns();
-          if (crypto_pwhash_str_verify(hash.c_str(), kPassword.data(), kPassword.size()) != 0) {
-            ++mine.wrong_exits;
-          }
+          if (!c.in_process()) ++mine.wrong_exits;
           mine.wall_ms.push_back(static_cast<double>(now_ns() - t0) / 1e6);
           mine.cpu_ms.push_back(static_cast<double>(thread_cpu_ns() - c0) / 1e6);
         } else {
@@ -251,6 +437,7 @@ void batch(const Case& c, const std::vector<std::string>& env, const std::string
 }
 
 struct Row {
+  std::string store;
   long size;
   int streams;
   std::string name;
@@ -277,9 +464,10 @@ std::string cpu_model() {
   return "unknown";
 }
 
-const Row* find(const std::vector<Row>& rows, long size, int streams, const std::string& name) {
+const Row* find(const std::vector<Row>& rows, long size, int streams, const std::string& name,
+                const std::string& store = "sqlite") {
   for (const Row& r : rows) {
-    if (r.size == size && r.streams == streams && r.name == name) return &r;
+    if (r.store == store && r.size == size && r.streams == streams && r.name == name) return &r;
   }
   return nullptr;
 }
@@ -287,45 +475,76 @@ const Row* find(const std::vector<Row>& rows, long size, int streams, const std:
 struct Ratio {
   std::string name;
   double value;
-  std::string target;
+  std::string target;  // "" for a figure the issue sets no target for
   bool met;
 };
 
+void measure(const std::string& store, long size, const std::string& location,
+             const std::string& hash, const Options& o, std::vector<Row>& rows) {
+  const bool postgres = store != "sqlite";
+  std::vector<Case> all = cases(postgres);
+  for (Case& c : all) {
+    if (c.name == "verify") {
+      c.in_process = [hash] {
+        return crypto_pwhash_str_verify(hash.c_str(), kPassword.data(), kPassword.size()) == 0;
+      };
+    } else if (c.name == "connect" || c.name == "connect+read") {
+      const bool read = c.name == "connect+read";
+      c.in_process = [location, read] { return pg_connect(location, read); };
+    }
+  }
+  const std::vector<std::string> env = {"CHECKPW_DB=" + location, "PATH=/usr/bin:/bin",
+                                        "TCPREMOTEIP=127.0.0.1"};
+  for (int streams : o.streams) {
+    std::vector<Samples> samples(all.size());
+    const int each = std::max(1, o.logins / o.rounds / streams);
+    for (int r = 0; r < o.rounds; ++r) {
+      for (std::size_t c = 0; c < all.size(); ++c) batch(all[c], env, streams, each, samples[c]);
+    }
+    for (std::size_t c = 0; c < all.size(); ++c) {
+      Samples& s = samples[c];
+      rows.push_back({store, size, streams, all[c].name, s.logins, s.wrong_exits,
+                      static_cast<double>(s.logins) / s.batch_s, median(s.wall_ms), p99(s.wall_ms),
+                      median(s.cpu_ms)});
+    }
+  }
+}
+
 int run(const Options& o) {
   if (sodium_init() < 0) return 111;
-  const std::vector<Case> all = cases();
+  const std::vector<Case> all = cases(false);
+  auto wants = [&](const char* store) {
+    return std::count(o.stores.begin(), o.stores.end(), store) > 0;
+  };
+  std::unique_ptr<PgSite> pg;
+  if (wants("postgres") || wants("pgbouncer") || wants("pg-peer")) {
+    pg = std::make_unique<PgSite>();
+    if (wants("pgbouncer")) pg->start_bouncer();
+    if (wants("pg-peer")) pg->enable_peer();
+  }
   std::vector<Row> rows;
   std::string largest_db;
   for (long size : o.sizes) {
     const std::string db = fixture(o, size);
     largest_db = db;
-    const std::vector<std::string> env = {"CHECKPW_DB=" + db, "PATH=/usr/bin:/bin",
-                                          "TCPREMOTEIP=127.0.0.1"};
     sqlite3* h = nullptr;
     sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr);
     const std::string hash =
         text_of(h, "SELECT hash FROM accounts WHERE name = '" + stream_user(0) + "'");
     sqlite3_close(h);
-    for (int streams : o.streams) {
-      std::vector<Samples> samples(all.size());
-      const int each = std::max(1, o.logins / o.rounds / streams);
-      for (int r = 0; r < o.rounds; ++r) {
-        for (std::size_t c = 0; c < all.size(); ++c)
-          batch(all[c], env, hash, streams, each, samples[c]);
-      }
-      for (std::size_t c = 0; c < all.size(); ++c) {
-        Samples& s = samples[c];
-        rows.push_back({size, streams, all[c].name, s.logins, s.wrong_exits,
-                        static_cast<double>(s.logins) / s.batch_s, median(s.wall_ms),
-                        p99(s.wall_ms), median(s.cpu_ms)});
-      }
+    if (wants("sqlite")) measure("sqlite", size, db, hash, o, rows);
+    if (pg) {
+      pg->fill(size);
+      if (wants("postgres")) measure("postgres", size, pg->login(size), hash, o, rows);
+      if (wants("pgbouncer")) measure("pgbouncer", size, pg->bounced(size), hash, o, rows);
+      if (wants("pg-peer")) measure("pg-peer", size, pg->peer(size), hash, o, rows);
     }
   }
 
   // The WAL phase: distinct accounts, each login a first login (a bookkeeping write).
   long wal_max = 0, wal_logins = 0;
   double wal_rate = 0;
-  if (o.wal_logins > 0) {
+  if (o.wal_logins > 0 && wants("sqlite")) {
     const long size = o.sizes.back() - kMaxStreams;
     const std::vector<std::string> env = {"CHECKPW_DB=" + largest_db, "PATH=/usr/bin:/bin"};
     const std::string program = kBin + "cram-md5-checkpw";
@@ -361,17 +580,17 @@ int run(const Options& o) {
       "login rate on %s, %u cores; failure delay 0; median and p99 wall ms, CPU ms "
       "per login\n",
       cpu_model().c_str(), std::thread::hardware_concurrency());
-  std::printf("%9s %7s %-12s %9s %9s %9s %9s %6s\n", "accounts", "streams", "case", "logins/s",
-              "median", "p99", "cpu", "wrong");
+  std::printf("%-9s %9s %7s %-12s %9s %9s %9s %9s %6s\n", "store", "accounts", "streams", "case",
+              "logins/s", "median", "p99", "cpu", "wrong");
   for (const Row& r : rows) {
-    std::printf("%9ld %7d %-12s %9.1f %9.3f %9.3f %9.3f %6ld\n", r.size, r.streams, r.name.c_str(),
-                r.rate, r.median_ms, r.p99_ms, r.cpu_ms, r.wrong_exits);
+    std::printf("%-9s %9ld %7d %-12s %9.1f %9.3f %9.3f %9.3f %6ld\n", r.store.c_str(), r.size,
+                r.streams, r.name.c_str(), r.rate, r.median_ms, r.p99_ms, r.cpu_ms, r.wrong_exits);
   }
 
   // The ratios the issue sets, for every database size and stream count measured.
   std::vector<Ratio> ratios;
   const long small = o.sizes.front(), large = o.sizes.back();
-  for (long size : o.sizes) {
+  for (long size : wants("sqlite") ? o.sizes : std::vector<long>{}) {
     for (int streams : o.streams) {
       const Row* floor = find(rows, size, streams, "floor");
       const Row* cram = find(rows, size, streams, "cram-right");
@@ -386,7 +605,7 @@ int run(const Options& o) {
                         plain_ratio <= 1.10});
     }
   }
-  if (large != small) {
+  if (large != small && wants("sqlite")) {
     for (int streams : o.streams) {
       for (const Case& c : all) {
         const double v = find(rows, large, streams, c.name)->median_ms /
@@ -399,7 +618,7 @@ int run(const Options& o) {
   }
   const bool has1 = std::count(o.streams.begin(), o.streams.end(), 1) > 0;
   const bool has2 = std::count(o.streams.begin(), o.streams.end(), 2) > 0;
-  if (has1 && has2) {
+  if (has1 && has2 && wants("sqlite")) {
     for (long size : o.sizes) {
       for (const Case& c : all) {
         const double v = find(rows, size, 2, c.name)->rate / find(rows, size, 1, c.name)->rate;
@@ -416,10 +635,33 @@ int run(const Options& o) {
                           std::to_string(static_cast<long>(wal_rate)) + " logins/s)",
                       mib, "< 4", mib < 4});
   }
+  // PostgreSQL against SQLite and the floor, one stream: figures, not targets.
+  for (const char* store : {"postgres", "pgbouncer", "pg-peer"}) {
+    if (!wants(store) || !has1) continue;
+    for (long size : o.sizes) {
+      const std::string at = std::string(" ") + store + " @" + std::to_string(size) + "x1";
+      const Row* floor = find(rows, size, 1, "floor", store);
+      for (const char* name : {"cram-right", "plain-right", "unknown"}) {
+        const Row* mine = find(rows, size, 1, name, store);
+        if (const Row* lite = find(rows, size, 1, name); lite != nullptr) {
+          ratios.push_back({std::string(name) + " time / sqlite" + at,
+                            mine->median_ms / lite->median_ms, "", true});
+        }
+        ratios.push_back(
+            {std::string(name) + " rate / floor" + at, mine->rate / floor->rate, "", true});
+      }
+      const Row* connect = find(rows, size, 1, "connect+read", store);
+      const Row* cram = find(rows, size, 1, "cram-right", store);
+      ratios.push_back({"connect+read time / cram-right time" + at,
+                        connect->median_ms / cram->median_ms, "", true});
+    }
+  }
   std::printf("\n%-64s %9s %8s %s\n", "ratio", "value", "target", "");
   for (const Ratio& r : ratios) {
     std::printf("%-64s %9.3f %8s %s\n", r.name.c_str(), r.value, r.target.c_str(),
-                r.met ? "met" : "NOT MET");
+                r.target.empty() ? ""
+                : r.met          ? "met"
+                                 : "NOT MET");
   }
 
   std::ofstream js(o.json);
@@ -427,11 +669,11 @@ int run(const Options& o) {
      << ", \"results\": [";
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const Row& r = rows[i];
-    js << (i ? ", " : "") << "{\"accounts\": " << r.size << ", \"streams\": " << r.streams
-       << ", \"case\": \"" << r.name << "\", \"logins\": " << r.logins
-       << ", \"wrong_exits\": " << r.wrong_exits << ", \"logins_per_s\": " << r.rate
-       << ", \"median_ms\": " << r.median_ms << ", \"p99_ms\": " << r.p99_ms
-       << ", \"cpu_ms\": " << r.cpu_ms << "}";
+    js << (i ? ", " : "") << "{\"store\": \"" << r.store << "\", \"accounts\": " << r.size
+       << ", \"streams\": " << r.streams << ", \"case\": \"" << r.name
+       << "\", \"logins\": " << r.logins << ", \"wrong_exits\": " << r.wrong_exits
+       << ", \"logins_per_s\": " << r.rate << ", \"median_ms\": " << r.median_ms
+       << ", \"p99_ms\": " << r.p99_ms << ", \"cpu_ms\": " << r.cpu_ms << "}";
   }
   js << "], \"ratios\": [";
   for (std::size_t i = 0; i < ratios.size(); ++i) {
