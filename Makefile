@@ -280,7 +280,7 @@ DEB_PACKAGES = g++ gcc make libsodium-dev libsqlite3-dev sqlite3 libgtest-dev li
   libssl-dev libcrypt-dev openssl pkg-config clang clang-format curl dovecot-core dovecot-imapd \
   dovecot-pop3d dovecot-sqlite gdb fail2ban daemontools python3 util-linux strace man-db \
   groff-base debhelper dpkg-dev fakeroot lintian postgresql-15 postgresql-client-15 libpq-dev \
-  postgresql-server-dev-15 pgbouncer
+  postgresql-server-dev-15 pgbouncer dovecot-pgsql
 deps:
 	@sh install/deps.sh $(DEB_PACKAGES)
 

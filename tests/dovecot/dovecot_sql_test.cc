@@ -1,9 +1,10 @@
 // Dovecot's SQL passdb over our database (issue 12, item 3): the way in for Dovecot 2.4,
-// tested with the Dovecot 2.3.19 that Debian 12 ships (`dovecot-sqlite`) and curl as the
-// client, with contrib/dovecot/dovecot-sql.conf.ext exactly as shipped (its @DATABASE@
-// filled in). PLAIN and LOGIN verify our Argon2id hashes and imported crypt(3) ones;
-// CRAM-MD5 uses the stored secret; disabled accounts and accounts without a CRAM-MD5
-// secret are refused.
+// tested with the Dovecot 2.3.19 that Debian 12 ships (`dovecot-sqlite`, `dovecot-pgsql`)
+// and curl as the client, with contrib/dovecot/dovecot-sql.conf.ext (SQLite, its
+// @DATABASE@ filled in) and dovecot-pgsql.conf.ext (PostgreSQL, its @CONNECT@ filled in
+// with the programs' login role: issue 13, item 7) exactly as shipped. PLAIN and LOGIN verify our
+// Argon2id hashes and imported crypt(3) ones; CRAM-MD5 uses the stored secret; disabled accounts
+// and accounts without a CRAM-MD5 secret are refused.
 #include <crypt.h>
 #include <gtest/gtest.h>
 
@@ -12,18 +13,30 @@
 #include "support/db.h"
 #include "support/dovecot.h"
 #include "support/runner.h"
+#include "support/store.h"
 #include "support/util.h"
 
 namespace checkpw::test {
 namespace {
 
-TEST(DovecotSql, TheShippedQueryServesPlainLoginAndCramMd5) {
+class DovecotSql : public testing::TestWithParam<StoreKind> {};
+
+INSTANTIATE_TEST_SUITE_P(Stores, DovecotSql,
+                         testing::Values(StoreKind::kSqlite, StoreKind::kPostgres),
+                         store_test_name);
+
+TEST_P(DovecotSql, TheShippedQueryServesPlainLoginAndCramMd5) {
   TempDir dir;
-  const std::string db = dir.file("users.db");
-  make_test_database(
-      db, {{"alice", "alice-pw"}, {"bob", "bob-pw"}, {"carol", "carol-pw"}, {"erin", "erin-pw"}});
+  TestStore store(GetParam(), dir);
+  const std::string db = store.admin();
+  ASSERT_EQ(run_userdb_tool(db, store.init_args()).exit_code, 0);
+  for (const char* who : {"alice", "bob", "carol", "erin"}) {
+    ASSERT_EQ(
+        run_userdb_tool(db, {"add", who, "--password-stdin"}, std::string(who) + "-pw\n").exit_code,
+        0);
+  }
   // erin was imported from a passwd-file with only {CRAM-MD5}.
-  db_exec(db, "UPDATE accounts SET hash = '{CRAM-MD5}' WHERE name = 'erin'");
+  store.exec("UPDATE accounts SET hash = '{CRAM-MD5}' WHERE name = 'erin'");
   ASSERT_EQ(run_userdb_tool(db, {"disable", "bob"}).exit_code, 0);
   ASSERT_EQ(run_userdb_tool(db, {"add", "dave", "--no-cram-md5", "--password-stdin"}, "dave-pw\n")
                 .exit_code,
@@ -31,14 +44,17 @@ TEST(DovecotSql, TheShippedQueryServesPlainLoginAndCramMd5) {
   // carol was imported from /etc/shadow: a SHA-512 crypt(3) hash, no CRAM-MD5 secret yet.
   const char* legacy = crypt("carol-pw", "$6$saltsalt$");
   ASSERT_NE(legacy, nullptr);
-  db_exec(db, std::string("UPDATE accounts SET cram_md5 = NULL, hash = '") + legacy +
-                  "' WHERE name = 'carol'");
+  store.exec(std::string("UPDATE accounts SET cram_md5 = NULL, hash = '") + legacy +
+             "' WHERE name = 'carol'");
 
-  std::string conf =
-      read_file(std::string(CHECKPW_SOURCE_DIR) + "/contrib/dovecot/dovecot-sql.conf.ext");
-  const auto at = conf.find("@DATABASE@");
+  const bool pg = store.postgres();
+  std::string conf = read_file(std::string(CHECKPW_SOURCE_DIR) + "/contrib/dovecot/" +
+                               (pg ? "dovecot-pgsql.conf.ext" : "dovecot-sql.conf.ext"));
+  const std::string placeholder = pg ? "@CONNECT@" : "@DATABASE@";
+  const auto at = conf.find(placeholder);
   ASSERT_NE(at, std::string::npos);
-  conf.replace(at, 10, db);
+  // libpq takes a URI as a connection string too: the login role, SELECT only.
+  conf.replace(at, placeholder.size(), pg ? store.login() : db);
   const std::string conf_path = dir.file("dovecot-sql.conf.ext");
   write_file(conf_path, conf);
 

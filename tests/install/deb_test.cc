@@ -49,6 +49,7 @@ TEST(Deb, BuildsLintianCleanConflictsWithDebiansCheckpwAndWorksUnpacked) {
         "./usr/share/doc/checkpw-argon2/examples/qmail-popup.run",
         "./usr/share/doc/checkpw-argon2/examples/checkpw-smtpd@.service",
         "./usr/share/doc/checkpw-argon2/examples/dovecot-sql.conf.ext",
+        "./usr/share/doc/checkpw-argon2/examples/dovecot-pgsql.conf.ext",
         "./usr/share/doc/checkpw-argon2/copyright"}) {
     EXPECT_NE(r.out.find(std::string(" ") + path + "\n"), std::string::npos) << path;
   }
