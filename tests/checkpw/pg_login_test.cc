@@ -115,6 +115,23 @@ TEST(PgLogin, DownRefusedOrPausedIsTemporaryFailureNeverAVerdict) {
   }
 }
 
+// A server slower than the run deadline: with a connect timeout longer than it, the
+// deadline (10 s until the settings are read) ends the run with 111, reason=deadline.
+TEST(PgLogin, AServerSlowerThanTheDeadlineIsTemporaryFailure) {
+  Site site;
+  site.pg->pause();
+  const auto start = std::chrono::steady_clock::now();
+  const RunResult r = login(site.login + "&connect_timeout=60", kCheckpw,
+                            checkpassword_request("alice", "alice-pw"));
+  const auto took = std::chrono::steady_clock::now() - start;
+  site.pg->resume();
+  EXPECT_EQ(r.exit_code, 111) << r.err;
+  EXPECT_FALSE(ran(r));
+  EXPECT_NE(r.err.find("reason=deadline"), std::string::npos) << r.err;
+  EXPECT_GE(took, std::chrono::seconds(9));
+  EXPECT_LT(took, std::chrono::seconds(20));
+}
+
 // init --login-role grants the programs' role SELECT and the bookkeeping columns only;
 // the programs work with exactly that (the Checkpassword suite runs on it too).
 TEST(PgLogin, TheLoginRoleKeepsTheBooksAndCannotChangeAnAccount) {
