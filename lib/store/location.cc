@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <utility>
+#include <vector>
 
 #include "store/account.h"
 #include "store/pg.h"
@@ -49,7 +51,8 @@ Result<std::optional<std::string>> location_file_read(const char* path) {
       }
       if (l.empty() || l[0] == '#') continue;
       if (line) problem = "more than one location";
-      for (unsigned char c : l) {
+      for (const char ch : l) {
+        const auto c = static_cast<unsigned char>(ch);
         if (c < 0x20 || c == 0x7f) problem = "a control character in the location";
       }
       line = std::string(l);
@@ -72,23 +75,49 @@ Result<std::string> store_location(const char* override) {
   return std::string(store_default_location());
 }
 
-std::string location_shown(std::string_view location) {
-  if (!pg_location(location)) return std::string(location);
-  std::string s(location);
+namespace {
+
+// Where a PostgreSQL URI holds a password: the user:PASSWORD@ part and each password=
+// parameter, as (offset, length), in order.
+std::vector<std::pair<std::size_t, std::size_t>> password_spans(std::string_view s) {
+  std::vector<std::pair<std::size_t, std::size_t>> spans;
+  if (!pg_location(s)) return spans;
   const std::size_t start = s.find("://") + 3;
   const std::size_t end = std::min(s.find_first_of("/?", start), s.size());
   const std::size_t at = s.rfind('@', end);
-  if (at != std::string::npos && at >= start) {
+  if (at != std::string_view::npos && at >= start) {
     const std::size_t colon = s.find(':', start);
-    if (colon < at) s.replace(colon + 1, at - colon - 1, "***");
+    if (colon < at) spans.emplace_back(colon + 1, at - colon - 1);
   }
-  for (std::size_t q = s.find('?'); q != std::string::npos; q = s.find('&', q + 1)) {
+  for (std::size_t q = s.find('?'); q != std::string_view::npos; q = s.find('&', q + 1)) {
     if (s.compare(q + 1, 9, "password=") != 0) continue;
     const std::size_t value = q + 10;
-    const std::size_t stop = std::min(s.find('&', value), s.size());
-    s.replace(value, stop - value, "***");
+    spans.emplace_back(value, std::min(s.find('&', value), s.size()) - value);
+  }
+  return spans;
+}
+
+}  // namespace
+
+std::string location_shown(std::string_view location) {
+  std::string s(location);
+  const auto spans = password_spans(location);
+  for (auto span = spans.rbegin(); span != spans.rend(); ++span) {
+    s.replace(span->first, span->second, "***");
   }
   return s;
+}
+
+std::string location_scrubbed(std::string message, std::string_view location) {
+  for (const auto& [at, n] : password_spans(location)) {
+    if (n == 0) continue;
+    const std::string_view password = location.substr(at, n);
+    for (std::size_t i = message.find(password); i != std::string::npos;
+         i = message.find(password, i + 3)) {
+      message.replace(i, n, "***");
+    }
+  }
+  return message;
 }
 
 }  // namespace checkpw

@@ -32,4 +32,8 @@ const char* store_location_file() noexcept;
 // (user:PASSWORD@ and any password= parameter) replaced by "***"; a path as it is.
 std::string location_shown(std::string_view location);
 
+// `message` with every password `location` holds, as written in it, replaced by "***":
+// for a message from elsewhere (libpq's) that may quote the location, password and all.
+std::string location_scrubbed(std::string message, std::string_view location);
+
 }  // namespace checkpw

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "core/hex.h"
+#include "store/location.h"
 
 extern char** environ;
 
@@ -132,9 +133,12 @@ PgConn& PgConn::operator=(PgConn&& o) noexcept {
 
 Result<PgConn> PgConn::connect(const std::string& location, const Options& o) {
   const std::string timeout = std::to_string(o.connect_timeout_s);
-  // Defaults first, the location next (its values win), then what we insist on.
+  // Defaults first, the location next (its values win), then what we insist on. The
+  // passfile is one that can never exist (/dev/null is no directory): libpq passes over a
+  // missing one in silence, but prints a WARNING to our stderr, the log, about /dev/null
+  // itself ("not a plain file") at every connection without a password (peer, say).
   std::vector<const char*> keys = {"passfile", "connect_timeout", "application_name"};
-  std::vector<const char*> values = {"/dev/null", timeout.c_str(), "checkpw"};
+  std::vector<const char*> values = {"/dev/null/none", timeout.c_str(), "checkpw"};
   if (o.session_default != nullptr) {
     keys.push_back("target_session_attrs");
     values.push_back(o.session_default);
@@ -159,7 +163,8 @@ Result<PgConn> PgConn::connect(const std::string& location, const Options& o) {
   PgConn c(raw);
   if (raw == nullptr) return temp_error("PostgreSQL: out of memory");
   if (PQstatus(raw) != CONNECTION_OK) {
-    return temp_error("PostgreSQL: " + one_line(PQerrorMessage(raw)));
+    // libpq quotes a URI it cannot parse whole, password included.
+    return temp_error("PostgreSQL: " + location_scrubbed(one_line(PQerrorMessage(raw)), location));
   }
   PQsetNoticeProcessor(raw, no_notices, nullptr);
   return c;

@@ -80,5 +80,21 @@ TEST(LocationShown, APostgresPasswordIsNeverShownAPathIsAsItIs) {
   EXPECT_EQ(location_shown("postgresql://db/mail"), "postgresql://db/mail");
 }
 
+// libpq's own words about a URI it cannot parse quote the URI: its passwords go.
+TEST(LocationScrubbed, EveryPasswordTheLocationHoldsIsHidden) {
+  const std::string uri = "postgresql://login:s3cret@[::1/mail";
+  EXPECT_EQ(location_scrubbed("matching \"]\" in URI: \"" + uri + "\"", uri),
+            "matching \"]\" in URI: \"postgresql://login:***@[::1/mail\"");
+  EXPECT_EQ(location_scrubbed("token: \"s3%zz\" s3%zz", "postgres://u:s3%zz@/m"),
+            "token: \"***\" ***");
+  EXPECT_EQ(location_scrubbed("in URI: \"postgresql://[x/m?password=pw1&a=1&password=pw2\"",
+                              "postgresql://[x/m?password=pw1&a=1&password=pw2"),
+            "in URI: \"postgresql://[x/m?password=***&a=1&password=***\"");
+  // An empty password hides nothing; a path holds none.
+  EXPECT_EQ(location_scrubbed("user u:@ failed", "postgresql://u:@/m"), "user u:@ failed");
+  EXPECT_EQ(location_scrubbed("/var/db/s3cret.db: no", "/var/db/s3cret.db"),
+            "/var/db/s3cret.db: no");
+}
+
 }  // namespace
 }  // namespace checkpw

@@ -46,7 +46,9 @@ class TestStore {
   std::vector<std::string> init_args() const;
 
   // The first column of the first row of `query`, as text; "" for NULL or no row.
-  // Booleans come out as 1 and 0 on both (write `enabled::int` portably as `enabled + 0`).
+  // Booleans differ: SQLite's are 1 and 0, PostgreSQL's come out as t and f (and
+  // `enabled + 0` is an error there); `CASE WHEN enabled THEN 1 ELSE 0 END` reads 1 and 0
+  // on both.
   std::string value(const std::string& query) const;
   // Runs SQL as the owner (SQLite: on the file), throwing on error.
   void exec(const std::string& sql) const;

@@ -1,5 +1,5 @@
 // add, passwd, del, enable, disable, set: round trips and every refusal with its exit
-// code, the database unchanged.
+// code, the store unchanged; on an SQLite file and on PostgreSQL.
 #include "auth/password.h"
 #include "core/cram_md5.h"
 #include "userdb-tool/fixture.h"
@@ -7,12 +7,14 @@
 namespace checkpw::test {
 namespace {
 
-class AccountsTest : public ToolTest {
+class AccountsTest : public StoreToolTest {
  protected:
   void SetUp() override { init_fast(); }
 };
 
-TEST_F(AccountsTest, AddStoresEverything) {
+INSTANTIATE_TEST_SUITE_P(Stores, AccountsTest, all_stores(), store_test_name);
+
+TEST_P(AccountsTest, AddStoresEverything) {
   add("alice@example.org", "s3cret",
       {"--uid", "1000", "--gid=1001", "--home", "/home/alice", "--shell", "/bin/sh"});
   auto a = find("alice@example.org");
@@ -32,7 +34,7 @@ TEST_F(AccountsTest, AddStoresEverything) {
   EXPECT_GT(a->created, 0);
 }
 
-TEST_F(AccountsTest, AddWithoutCramMd5AndWithoutIds) {
+TEST_P(AccountsTest, AddWithoutCramMd5AndWithoutIds) {
   add("bob", "pw", {"--no-cram-md5"});
   auto a = find("bob");
   ASSERT_TRUE(a.has_value());
@@ -40,7 +42,7 @@ TEST_F(AccountsTest, AddWithoutCramMd5AndWithoutIds) {
   EXPECT_FALSE(a->uid || a->gid || a->home || a->shell);
 }
 
-TEST_F(AccountsTest, PasswordStdinTakesOneLine) {
+TEST_P(AccountsTest, PasswordStdinTakesOneLine) {
   // No trailing newline; one line end removed, LF or CR LF (a CRLF pipe must not store
   // "pw\r": the user would never type that CR).
   ASSERT_EQ(tool({"add", "a", "--password-stdin"}, "plain").exit_code, 0);
@@ -56,7 +58,7 @@ TEST_F(AccountsTest, PasswordStdinTakesOneLine) {
   ASSERT_EQ(tool({"add", "d", "--password-stdin"}, std::string(1024, 'x')).exit_code, 0);
 }
 
-TEST_F(AccountsTest, AddRefusals) {
+TEST_P(AccountsTest, AddRefusals) {
   add("taken", "pw");
   const std::string pw = "pw\n";
   auto r = refused(1, {"add", "taken", "--password-stdin"}, pw);
@@ -106,7 +108,7 @@ TEST_F(AccountsTest, AddRefusals) {
   refused(2, {"add", "x", "--clear", "uid", "--password-stdin"}, pw);
 }
 
-TEST_F(AccountsTest, PasswdChangesHashAndKeepsTheMechanisms) {
+TEST_P(AccountsTest, PasswdChangesHashAndKeepsTheMechanisms) {
   add("a", "old");
   add("b", "old", {"--no-cram-md5"});
   const auto before = find("a");
@@ -130,7 +132,7 @@ TEST_F(AccountsTest, PasswdChangesHashAndKeepsTheMechanisms) {
   refused(2, {"passwd", "a"}, "");  // no terminal
 }
 
-TEST_F(AccountsTest, DelEnableDisable) {
+TEST_P(AccountsTest, DelEnableDisable) {
   add("a", "pw");
   ASSERT_EQ(tool({"disable", "a"}).exit_code, 0);
   EXPECT_FALSE(find("a")->enabled);
@@ -149,7 +151,7 @@ TEST_F(AccountsTest, DelEnableDisable) {
   }
 }
 
-TEST_F(AccountsTest, SetChangesAndClearsFields) {
+TEST_P(AccountsTest, SetChangesAndClearsFields) {
   add("a", "pw", {"--uid", "10", "--gid", "20", "--home", "/h", "--shell", "/s"});
   ASSERT_EQ(tool({"set", "a", "--uid", "11", "--home", "/h2"}).exit_code, 0);
   auto a = find("a");

@@ -1,5 +1,6 @@
-// Concurrent writers, a reader kept open during writes, an unwritable file, and the
-// plaintext password's absence from every file SQLite writes.
+// Concurrent writers and a reader kept open during writes (on an SQLite file and on
+// PostgreSQL); an unwritable file, and the plaintext password's absence from every file
+// SQLite writes.
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -12,12 +13,20 @@
 namespace checkpw::test {
 namespace {
 
-class ConcurrencyTest : public ToolTest {
+class ConcurrencyTest : public StoreToolTest {
  protected:
   void SetUp() override { init_fast(); }
 };
 
-TEST_F(ConcurrencyTest, TwoWritersAdd500UsersEach) {
+INSTANTIATE_TEST_SUITE_P(Stores, ConcurrencyTest, all_stores(), store_test_name);
+
+// About SQLite's files.
+class ConcurrencyFileTest : public ToolTest {
+ protected:
+  void SetUp() override { init_fast(); }
+};
+
+TEST_P(ConcurrencyTest, TwoWritersAdd500UsersEach) {
   std::atomic<int> failures{0};
   std::string first_error;
   auto writer = [&](const std::string& prefix) {
@@ -31,16 +40,17 @@ TEST_F(ConcurrencyTest, TwoWritersAdd500UsersEach) {
   a.join();
   b.join();
   EXPECT_EQ(failures, 0) << first_error;
-  auto u = SqliteStore::open(db, SqliteStore::Mode::kDecide);
+  auto u = admin_store_open(db, AdminAccess::kRead);
   ASSERT_TRUE(u.ok());
-  EXPECT_EQ(u->count().value(), 1000);
+  EXPECT_EQ((*u)->count().value(), 1000);
   EXPECT_EQ(tool({"check"}).exit_code, 0);
 }
 
-TEST_F(ConcurrencyTest, ReaderKeptOpenNeverSeesAHalfWrittenAccount) {
+TEST_P(ConcurrencyTest, ReaderKeptOpenNeverSeesAHalfWrittenAccount) {
   add("a", "pw", {"--uid", "1", "--gid", "1", "--home", "/home/1"});
-  auto ro = SqliteStore::open(db, SqliteStore::Mode::kDecide);
-  ASSERT_TRUE(ro.ok());
+  auto opened = admin_store_open(db, AdminAccess::kRead);
+  ASSERT_TRUE(opened.ok());
+  AdminStore* ro = opened->get();
   std::atomic<bool> done{false};
   std::atomic<int> bad{0}, reads{0};
   std::thread reader([&] {
@@ -76,7 +86,7 @@ TEST_F(ConcurrencyTest, ReaderKeptOpenNeverSeesAHalfWrittenAccount) {
 
 // As root, "unwritable" has to be made real: the file belongs to root, mode 0644, and
 // the tool runs as nobody, who can read it but not write it or the directory.
-TEST_F(ConcurrencyTest, UnwritableFileIsTemporaryAndChangesNothing) {
+TEST_F(ConcurrencyFileTest, UnwritableFileIsTemporaryAndChangesNothing) {
   if (geteuid() != 0) GTEST_SKIP() << "needs root to run the tool as another user";
   add("a", "pw");
   ASSERT_EQ(chmod(dir.path().c_str(), 0755), 0);
@@ -100,7 +110,7 @@ TEST_F(ConcurrencyTest, UnwritableFileIsTemporaryAndChangesNothing) {
   EXPECT_NE(r.err.find("refusing to adopt"), std::string::npos) << r.err;
 }
 
-TEST_F(ConcurrencyTest, PlaintextNeverReachesTheDisk) {
+TEST_F(ConcurrencyFileTest, PlaintextNeverReachesTheDisk) {
   const std::string pw = "Needle-Pl4in-8812";
   add("a", pw);
   add("b", pw + "b", {"--no-cram-md5"});

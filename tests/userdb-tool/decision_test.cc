@@ -1,5 +1,6 @@
-// userdb-tool's verify runs the very decision the programs run, and the tool refuses to
-// run setuid or setgid (issue 9).
+// userdb-tool's verify runs the very decision the programs run (on an SQLite file and on
+// PostgreSQL, where the programs log in as the least-privileged role), and the tool
+// refuses to run setuid or setgid (issue 9).
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -9,7 +10,10 @@
 namespace checkpw::test {
 namespace {
 
-using VerifyTest = ToolTest;
+using VerifyTest = StoreToolTest;
+INSTANTIATE_TEST_SUITE_P(Stores, VerifyTest, all_stores(), store_test_name);
+// About files: a setuid copy must neither read nor create one.
+using SetuidToolTest = ToolTest;
 
 RunResult checkpw_login(const std::string& db, const std::string& user, const std::string& pw) {
   return run({.argv = {CHECKPW_BUILD_DIR "/bin/checkpw", "/bin/true"},
@@ -19,17 +23,14 @@ RunResult checkpw_login(const std::string& db, const std::string& user, const st
 
 // With default_domain set, `checkpw` accepts "bob" for bob@example.org; verify agrees.
 // And the uid/gid 0 rule, disabled accounts and unknown users give the programs' answer.
-TEST_F(VerifyTest, VerifyDecidesAsTheProgramsDo) {
+TEST_P(VerifyTest, VerifyDecidesAsTheProgramsDo) {
   init_fast();
   ASSERT_EQ(tool({"config", "failure_delay_ms", "0"}).exit_code, 0);
   add("bob@example.org", "bob-pw");
   add("zero", "zero-pw", {"--uid", "4000", "--gid", "4000"});
-  db_exec(db,
-          "PRAGMA ignore_check_constraints = ON; UPDATE accounts SET uid = 0 WHERE name = 'zero'");
+  store.plant_ids("zero", 0, 4000);  // past the schema's CHECK: userdb-tool refuses uid 0
   add("rootgrp", "rootgrp-pw", {"--uid", "4001", "--gid", "4001"});
-  db_exec(db,
-          "PRAGMA ignore_check_constraints = ON; UPDATE accounts SET gid = 0 WHERE name = "
-          "'rootgrp'");
+  store.plant_ids("rootgrp", 4001, 0);
   add("off", "off-pw");
   ASSERT_EQ(tool({"disable", "off"}).exit_code, 0);
   ASSERT_EQ(tool({"config", "default_domain", "example.org"}).exit_code, 0);
@@ -48,7 +49,7 @@ TEST_F(VerifyTest, VerifyDecidesAsTheProgramsDo) {
     const RunResult v = tool({"verify", row.user, "--password-stdin"}, row.pw + "\n");
     EXPECT_EQ(v.exit_code, row.expected) << v.err;
     EXPECT_NE((v.out + v.err).find(row.says), std::string::npos) << v.out << v.err;
-    EXPECT_EQ(checkpw_login(db, row.user, row.pw).exit_code, row.expected)
+    EXPECT_EQ(checkpw_login(store.login(), row.user, row.pw).exit_code, row.expected)
         << "verify and checkpw disagree";
     expect_no_secrets(v.err, {row.pw});
   }
@@ -56,7 +57,7 @@ TEST_F(VerifyTest, VerifyDecidesAsTheProgramsDo) {
 
 // Installed setuid root, the tool obeyed --db for any caller: it listed a root-only
 // database and created files in a 0700 root directory.
-TEST_F(VerifyTest, RefusesToRunSetuidOrSetgid) {
+TEST_F(SetuidToolTest, RefusesToRunSetuidOrSetgid) {
   if (geteuid() != 0) GTEST_SKIP() << "installing setuid root needs root";
   init_fast();
   add("alice", "alice-pw");

@@ -1,7 +1,7 @@
 // userdb-tool export --format passwd-file (issue 12, item 2): Dovecot's own `doveadm pw -t`
 // verifies every exported hash with the right password and refuses a wrong one; the
 // fields and the nologin rule; an account that cannot be a line makes the export write
-// nothing.
+// nothing. On an SQLite file and on PostgreSQL.
 #include <crypt.h>
 
 #include <sstream>
@@ -11,7 +11,7 @@
 namespace checkpw::test {
 namespace {
 
-class ExportTest : public ToolTest {
+class ExportTest : public StoreToolTest {
  protected:
   // doveadm pw -t HASH -p PASSWORD: 0 when Dovecot verifies it.
   int doveadm_verifies(const std::string& hash, const std::string& password) {
@@ -23,6 +23,8 @@ class ExportTest : public ToolTest {
         .exit_code;
   }
 };
+
+INSTANTIATE_TEST_SUITE_P(Stores, ExportTest, all_stores(), store_test_name);
 
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> out;
@@ -42,7 +44,7 @@ std::vector<std::string> fields_of(const std::string& line) {
   }
 }
 
-TEST_F(ExportTest, DovecotVerifiesEveryHashAsExported) {
+TEST_P(ExportTest, DovecotVerifiesEveryHashAsExported) {
   init_fast();
   add("alice@example.org", "alice-pw", {"--uid", "1001", "--gid", "1002", "--home", "/home/alice"});
   add("bob", "bob-pw");
@@ -50,7 +52,7 @@ TEST_F(ExportTest, DovecotVerifiesEveryHashAsExported) {
   // carol came from /etc/shadow with a SHA-512 crypt(3) hash.
   const char* legacy = crypt("carol-pw", "$6$saltsalt$");
   ASSERT_NE(legacy, nullptr);
-  db_exec(db, std::string("UPDATE accounts SET hash = '") + legacy + "' WHERE name = 'carol'");
+  store.exec(std::string("UPDATE accounts SET hash = '") + legacy + "' WHERE name = 'carol'");
   ASSERT_EQ(tool({"disable", "bob"}).exit_code, 0);
 
   const RunResult r = tool({"export", "--format", "passwd-file"});
@@ -76,7 +78,7 @@ TEST_F(ExportTest, DovecotVerifiesEveryHashAsExported) {
   EXPECT_NE(doveadm_verifies(c[1], "bob-pw"), 0);
 }
 
-TEST_F(ExportTest, AnAccountThatCannotBeALineMeansNothingIsWritten) {
+TEST_P(ExportTest, AnAccountThatCannotBeALineMeansNothingIsWritten) {
   init_fast();
   add("alice", "alice-pw");
   add("odd:name", "odd-pw");  // a valid account name, but ':' separates passwd-file fields

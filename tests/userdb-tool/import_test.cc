@@ -1,6 +1,7 @@
 // userdb-tool import (issue 12, item 1): each format as its project writes it, a report
 // that changes nothing, one transaction or nothing on --apply, and no line ever echoed.
-// Every imported account is then checked with verify, the programs' own decision.
+// Every imported account is then checked with verify, the programs' own decision. On an
+// SQLite file and on PostgreSQL, where the programs log in as the least-privileged role.
 #include <crypt.h>
 #include <openssl/hmac.h>
 
@@ -11,7 +12,7 @@
 namespace checkpw::test {
 namespace {
 
-class ImportTest : public ToolTest {
+class ImportTest : public StoreToolTest {
  protected:
   void SetUp() override { init_fast(); }
   // verify USER with the password on stdin: 0 right, 1 wrong or refused.
@@ -23,14 +24,25 @@ class ImportTest : public ToolTest {
     write_file(path, contents);
     return path;
   }
+  // "1" when `name` has no CRAM-MD5 secret, "0" when it has one (SQL both stores take).
+  std::string cram_missing(const std::string& name) {
+    return store.value("SELECT count(*) FROM accounts WHERE cram_md5 IS NULL AND name = '" + name +
+                       "'");
+  }
+  std::string cram_hex(const std::string& name) {
+    return store.value("SELECT " + hex_sql("cram_md5") + " FROM accounts WHERE name = '" + name +
+                       "'");
+  }
 };
+
+INSTANTIATE_TEST_SUITE_P(Stores, ImportTest, all_stores(), store_test_name);
 
 std::string sha512_crypt(const char* password) {
   const char* h = crypt(password, "$6$saltsalt$");
   return h != nullptr ? h : "";
 }
 
-TEST_F(ImportTest, PasswdFileReportChangesNothingThenApplyImportsEverySchemeItNames) {
+TEST_P(ImportTest, PasswdFileReportChangesNothingThenApplyImportsEverySchemeItNames) {
   const std::string bob = crypt("bob-pw", "$2b$05$abcdefghijklmnopqrstuu");
   const std::string pf = file("users.passwd",
                               "# Dovecot passwd-file\n"
@@ -45,7 +57,7 @@ TEST_F(ImportTest, PasswdFileReportChangesNothingThenApplyImportsEverySchemeItNa
                                   ":::::\n"
                                   "dave:{PLAIN}dave-pw:::::::\n"
                                   "erin:{plain}erin-pw::::::nologin=y\n");
-  const std::string before = db_dump(db);
+  const std::string before = store.dump();
   RunResult r = tool({"import", "--format", "passwd-file", pf});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("lines read: 5"), std::string::npos) << r.out;
@@ -53,7 +65,7 @@ TEST_F(ImportTest, PasswdFileReportChangesNothingThenApplyImportsEverySchemeItNa
       << r.out;
   EXPECT_NE(r.out.find("nothing changed"), std::string::npos);
   EXPECT_EQ(r.out.find("dave-pw"), std::string::npos) << "a report never shows a password";
-  EXPECT_EQ(db_dump(db), before);
+  EXPECT_EQ(store.dump(), before);
 
   r = tool({"import", "--format", "passwd-file", "--apply", pf});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
@@ -69,11 +81,11 @@ TEST_F(ImportTest, PasswdFileReportChangesNothingThenApplyImportsEverySchemeItNa
   EXPECT_EQ(alice["gid"].integer(), 1002);
   EXPECT_EQ(alice["home"].str(), "/home/alice");
   // Plaintext sources get an Argon2id hash and a CRAM-MD5 secret; crypt(3) ones keep theirs.
-  EXPECT_EQ(db_value(db, "SELECT substr(hash, 1, 10) FROM accounts WHERE name = 'dave'"),
+  EXPECT_EQ(store.value("SELECT substr(hash, 1, 10) FROM accounts WHERE name = 'dave'"),
             "$argon2id$");
-  EXPECT_EQ(db_value(db, "SELECT length(cram_md5) FROM accounts WHERE name = 'dave'"), "32");
-  EXPECT_EQ(db_value(db, "SELECT substr(hash, 1, 3) FROM accounts WHERE name = 'carol'"), "$6$");
-  EXPECT_EQ(db_value(db, "SELECT cram_md5 IS NULL FROM accounts WHERE name = 'carol'"), "1");
+  EXPECT_EQ(store.value("SELECT length(cram_md5) FROM accounts WHERE name = 'dave'"), "32");
+  EXPECT_EQ(store.value("SELECT substr(hash, 1, 3) FROM accounts WHERE name = 'carol'"), "$6$");
+  EXPECT_EQ(cram_missing("carol"), "1");
 
   // list and check say how many accounts still wait for their Argon2id hash.
   EXPECT_NE(tool({"list"}).out.find("# 3 account(s) still have a crypt(3) hash"),
@@ -82,15 +94,15 @@ TEST_F(ImportTest, PasswdFileReportChangesNothingThenApplyImportsEverySchemeItNa
                 "crypt(3) hashes waiting for a plaintext login to become Argon2id: 3"),
             std::string::npos);
   // Again: every name exists now. Exit 1, nothing changed.
-  const std::string after = db_dump(db);
+  const std::string after = store.dump();
   r = tool({"import", "--format", "passwd-file", "--apply", pf});
   EXPECT_EQ(r.exit_code, 1) << r.out;
   EXPECT_NE(r.out.find("already in the database: 5"), std::string::npos) << r.out;
-  EXPECT_EQ(db_dump(db), after);
+  EXPECT_EQ(store.dump(), after);
 }
 
-TEST_F(ImportTest, OneMalformedLineMeansNothingIsImportedAndNoLineIsShown) {
-  const std::string before = db_dump(db);
+TEST_P(ImportTest, OneMalformedLineMeansNothingIsImportedAndNoLineIsShown) {
+  const std::string before = store.dump();
   const std::string good = "ok1:{PLAIN}secret-one\nok2:{PLAIN}secret-two\n";
   for (const std::string& bad : {
            std::string("nofields\n"),
@@ -110,13 +122,13 @@ TEST_F(ImportTest, OneMalformedLineMeansNothingIsImportedAndNoLineIsShown) {
     for (const char* secret : {"secret-one", "secret-bad", "secret-again", "abDEf1234"}) {
       EXPECT_EQ((r.out + r.err).find(secret), std::string::npos) << secret << " shown: " << r.out;
     }
-    EXPECT_EQ(db_dump(db), before) << bad;
+    EXPECT_EQ(store.dump(), before) << bad;
   }
 }
 
 // Dovecot's {CRAM-MD5} alone: CRAM-MD5 works at once, plaintext is checked against the
 // secret, and the first plaintext login through the real checkpw stores Argon2id beside it.
-TEST_F(ImportTest, CramMd5OnlyEntriesLogInAndAreUpgradedAtTheFirstPlaintextLogin) {
+TEST_P(ImportTest, CramMd5OnlyEntriesLogInAndAreUpgradedAtTheFirstPlaintextLogin) {
   const std::string doveadm = find_executable("doveadm");
   ASSERT_FALSE(doveadm.empty());
   const RunResult made = run({.argv = {doveadm, "pw", "-s", "CRAM-MD5", "-p", "cram-only-pw"},
@@ -129,8 +141,7 @@ TEST_F(ImportTest, CramMd5OnlyEntriesLogInAndAreUpgradedAtTheFirstPlaintextLogin
   RunResult r = tool({"import", "--format", "passwd-file", "--apply", pf});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("(cram-md5: 1)"), std::string::npos) << r.out;
-  EXPECT_EQ(db_value(db, "SELECT lower(hex(cram_md5)) FROM accounts WHERE name = 'frank'"),
-            line.substr(10));
+  EXPECT_EQ(cram_hex("frank"), line.substr(10));
   EXPECT_EQ(verify("frank", "cram-only-pw"), 0);
   EXPECT_EQ(verify("frank", "cram-only-typo"), 1);
   // The export hands Dovecot the same {CRAM-MD5} line back.
@@ -139,20 +150,18 @@ TEST_F(ImportTest, CramMd5OnlyEntriesLogInAndAreUpgradedAtTheFirstPlaintextLogin
 
   RunOptions login;
   login.argv = {CHECKPW_BUILD_DIR "/bin/checkpw", "/bin/true"};
-  login.env = {"CHECKPW_DB=" + db, "PATH=/usr/bin:/bin"};
+  login.env = {"CHECKPW_DB=" + store.login(), "PATH=/usr/bin:/bin"};
   login.fd3_data = std::string("frank\0cram-only-typo\0\0", 22);
   EXPECT_EQ(run(login).exit_code, 1);
   login.fd3_data = std::string("frank\0cram-only-pw\0\0", 20);
   EXPECT_EQ(run(login).exit_code, 0);
-  EXPECT_EQ(db_value(db, "SELECT substr(hash, 1, 10) FROM accounts WHERE name = 'frank'"),
+  EXPECT_EQ(store.value("SELECT substr(hash, 1, 10) FROM accounts WHERE name = 'frank'"),
             "$argon2id$");
-  EXPECT_EQ(db_value(db, "SELECT lower(hex(cram_md5)) FROM accounts WHERE name = 'frank'"),
-            line.substr(10))
-      << "the secret stays";
+  EXPECT_EQ(cram_hex("frank"), line.substr(10)) << "the secret stays";
   EXPECT_EQ(verify("frank", "cram-only-pw"), 0);
 }
 
-TEST_F(ImportTest, VpasswdOfOneDomainUsesTheClearPasswordWhenThereIsOne) {
+TEST_P(ImportTest, VpasswdOfOneDomainUsesTheClearPasswordWhenThereIsOne) {
   const std::string vp =
       file("vpasswd", "postmaster:" + sha512_crypt("pm-pw") +
                           ":1:0:Postmaster:/home/vpopmail/domains/example.org/postmaster:NOQUOTA\n"
@@ -169,7 +178,7 @@ TEST_F(ImportTest, VpasswdOfOneDomainUsesTheClearPasswordWhenThereIsOne) {
   EXPECT_TRUE(pm["uid"].is_null()) << "vpasswd's third field holds vpopmail's flags, not a uid";
 }
 
-TEST_F(ImportTest, ShadowSkipsLockedPasswordlessAndRootAndReadsIdsFromPasswd) {
+TEST_P(ImportTest, ShadowSkipsLockedPasswordlessAndRootAndReadsIdsFromPasswd) {
   const std::string yes = crypt("yes-pw", crypt_gensalt("$y$", 0, nullptr, 0));
   ASSERT_EQ(yes.rfind("$y$", 0), 0u);
   const std::string shadow = "root:" + sha512_crypt("root-pw") +
@@ -210,15 +219,15 @@ TEST_F(ImportTest, ShadowSkipsLockedPasswordlessAndRootAndReadsIdsFromPasswd) {
 
   // The migration: ann logs in through the real checkpw with her old password; her
   // yescrypt hash becomes Argon2id with a CRAM-MD5 secret, and CRAM-MD5 then works.
-  EXPECT_EQ(db_value(db, "SELECT cram_md5 IS NULL FROM accounts WHERE name = 'ann'"), "1");
+  EXPECT_EQ(cram_missing("ann"), "1");
   RunOptions login;
   login.argv = {CHECKPW_BUILD_DIR "/bin/checkpw", "/bin/true"};
-  login.env = {"CHECKPW_DB=" + db, "PATH=/usr/bin:/bin"};
+  login.env = {"CHECKPW_DB=" + store.login(), "PATH=/usr/bin:/bin"};
   login.fd3_data = checkpassword_request("ann", "yes-pw");
   EXPECT_EQ(run(login).exit_code, 0);
-  EXPECT_EQ(db_value(db, "SELECT substr(hash, 1, 10) FROM accounts WHERE name = 'ann'"),
+  EXPECT_EQ(store.value("SELECT substr(hash, 1, 10) FROM accounts WHERE name = 'ann'"),
             "$argon2id$");
-  EXPECT_EQ(db_value(db, "SELECT length(cram_md5) FROM accounts WHERE name = 'ann'"), "32");
+  EXPECT_EQ(store.value("SELECT length(cram_md5) FROM accounts WHERE name = 'ann'"), "32");
   const std::string challenge = "<1896.697170952@mail.example.org>";
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
@@ -234,21 +243,21 @@ TEST_F(ImportTest, ShadowSkipsLockedPasswordlessAndRootAndReadsIdsFromPasswd) {
 // cmd5checkpw's file as its manual page gives it (login:password, one pair per line; the
 // Gentoo package ships it with # comments). Clear passwords become Argon2id with their
 // CRAM-MD5 secret, so cram-md5-checkpw answers the same CRAM-MD5 cmd5checkpw did.
-TEST_F(ImportTest, PoppasswdPlaintextPairsAnswerCramMd5AtOnce) {
+TEST_P(ImportTest, PoppasswdPlaintextPairsAnswerCramMd5AtOnce) {
   const std::string pp = file("poppasswd",
                               "# Format of this file is one user:pass per line\n"
                               "joe:sm311y-f33t\n"
                               "\n"
                               "anna@example.org:tr1cky pass word\n"
                               "nopass:\n");
-  const std::string before = db_dump(db);
+  const std::string before = store.dump();
   RunResult r = tool({"import", "--format", "poppasswd", pp});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("lines read: 3"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("accounts: 2 (plaintext: 2)"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("skipped: 1"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("line 5 (nopass): no password"), std::string::npos) << r.out;
-  EXPECT_EQ(db_dump(db), before) << "the report writes nothing";
+  EXPECT_EQ(store.dump(), before) << "the report writes nothing";
 
   r = tool({"import", "--format", "poppasswd", "--apply", pp});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
@@ -257,7 +266,7 @@ TEST_F(ImportTest, PoppasswdPlaintextPairsAnswerCramMd5AtOnce) {
   EXPECT_EQ(verify("joe", "sm311y-f33"), 1);
   EXPECT_EQ(verify("anna@example.org", "tr1cky pass word"), 0);
   EXPECT_EQ(tool({"show", "nopass"}).exit_code, 1) << "no password, no account";
-  EXPECT_EQ(db_value(db, "SELECT substr(hash, 1, 10) FROM accounts WHERE name = 'joe'"),
+  EXPECT_EQ(store.value("SELECT substr(hash, 1, 10) FROM accounts WHERE name = 'joe'"),
             "$argon2id$");
 
   const std::string challenge = "<2207.1764650000@mail.example.org>";
@@ -267,7 +276,7 @@ TEST_F(ImportTest, PoppasswdPlaintextPairsAnswerCramMd5AtOnce) {
        challenge.size(), mac, &len);
   RunOptions login;
   login.argv = {CHECKPW_BUILD_DIR "/bin/cram-md5-checkpw", "/bin/true"};
-  login.env = {"CHECKPW_DB=" + db, "PATH=/usr/bin:/bin"};
+  login.env = {"CHECKPW_DB=" + store.login(), "PATH=/usr/bin:/bin"};
   // Hoffmann's order (response, then challenge) and Dabrowski's (challenge, then response).
   login.fd3_data = checkpassword_request("joe", to_hex(mac, len), challenge);
   EXPECT_EQ(run(login).exit_code, 0);
@@ -281,8 +290,8 @@ TEST_F(ImportTest, PoppasswdPlaintextPairsAnswerCramMd5AtOnce) {
 // A third field: cmd5checkpw kept only the text up to the second ':', so the line's
 // password is not what the file seems to say. Such a line, a line with no ':', a bad name
 // or a name twice: exit 2, nothing written, no password shown.
-TEST_F(ImportTest, PoppasswdLinesThatDoNotMeanWhatTheySayImportNothing) {
-  const std::string before = db_dump(db);
+TEST_P(ImportTest, PoppasswdLinesThatDoNotMeanWhatTheySayImportNothing) {
+  const std::string before = store.dump();
   for (const std::string& bad : {
            std::string("carl:secret-bad:extra\n"),
            std::string("secret-bad\n"),
@@ -297,16 +306,16 @@ TEST_F(ImportTest, PoppasswdLinesThatDoNotMeanWhatTheySayImportNothing) {
     for (const char* secret : {"secret-one", "secret-bad", "secret-again"}) {
       EXPECT_EQ((r.out + r.err).find(secret), std::string::npos) << secret << " shown: " << r.out;
     }
-    EXPECT_EQ(db_dump(db), before) << bad;
+    EXPECT_EQ(store.dump(), before) << bad;
   }
   // A name the database has: exit 1, nothing written.
   ASSERT_EQ(tool({"add", "ok2", "--password-stdin"}, "existing-pw\n").exit_code, 0);
-  const std::string with_ok2 = db_dump(db);
+  const std::string with_ok2 = store.dump();
   const std::string pp = file("dup.poppasswd", "ok1:secret-one\nok2:secret-two\n");
   const RunResult r = tool({"import", "--format", "poppasswd", "--apply", pp});
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_NE(r.out.find("already in the database: 1"), std::string::npos) << r.out;
-  EXPECT_EQ(db_dump(db), with_ok2);
+  EXPECT_EQ(store.dump(), with_ok2);
   EXPECT_EQ(verify("ok2", "existing-pw"), 0);
 }
 

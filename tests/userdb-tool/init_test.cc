@@ -12,7 +12,11 @@ struct stat stat_of(const std::string& p) {
   return st;
 }
 
+// Most of init is about the SQLite file: its modes, its WAL files, what it adopts.
 using InitTest = ToolTest;
+// What holds for both stores.
+using InitStoreTest = StoreToolTest;
+INSTANTIATE_TEST_SUITE_P(Stores, InitStoreTest, all_stores(), store_test_name);
 
 TEST_F(InitTest, CreatesPrivateDatabaseWithPersistentWal) {
   const auto r = tool({"init"});
@@ -36,15 +40,17 @@ TEST_F(InitTest, GroupMakes0640WithThatGroup) {
   }
 }
 
-TEST_F(InitTest, ExistingDatabaseIsLeftAsItIs) {
+TEST_P(InitStoreTest, ExistingDatabaseIsLeftAsItIs) {
   init_fast();
   add("a", "pw");
-  const std::string before = db_dump(db);
+  const std::string before = store.dump();
   const auto r = tool({"init"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("up to date"), std::string::npos) << r.out;
-  EXPECT_EQ(db_dump(db), before);
-  EXPECT_EQ(stat_of(db).st_mode & 07777, 0600u);
+  EXPECT_EQ(store.dump(), before);
+  if (!store.postgres()) {
+    EXPECT_EQ(stat_of(db).st_mode & 07777, 0600u);
+  }
 }
 
 TEST_F(InitTest, NeverWidensAnExistingFile) {
@@ -105,9 +111,10 @@ TEST_F(InitTest, RefusesAFileItDidNotCreate) {
   }
 }
 
-TEST_F(InitTest, NewerSchemaIsRefusedEverywhere) {
+TEST_P(InitStoreTest, NewerSchemaIsRefusedEverywhere) {
   init_fast();
-  db_exec(db, "PRAGMA user_version = 99");
+  store.exec(store.postgres() ? "UPDATE checkpw_schema SET version = 99"
+                              : "PRAGMA user_version = 99");
   for (const auto& args : std::vector<std::vector<std::string>>{
            {"init"}, {"list"}, {"show", "a"}, {"del", "a"}, {"config"}, {"check"}}) {
     const auto r = refused(111, args);

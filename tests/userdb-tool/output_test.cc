@@ -1,4 +1,5 @@
-// show, list (text and JSON), verify, config, check and --help.
+// show, list (text and JSON), verify, config, check and --help, on an SQLite file and on
+// PostgreSQL; the checks of the file itself (modes, corruption) on SQLite alone.
 #include <sys/stat.h>
 
 #include "core/hex.h"
@@ -8,7 +9,7 @@
 namespace checkpw::test {
 namespace {
 
-class OutputTest : public ToolTest {
+class OutputTest : public StoreToolTest {
  protected:
   void SetUp() override { init_fast(); }
 
@@ -26,7 +27,9 @@ class OutputTest : public ToolTest {
   }
 };
 
-TEST_F(OutputTest, ShowJson) {
+INSTANTIATE_TEST_SUITE_P(Stores, OutputTest, all_stores(), store_test_name);
+
+TEST_P(OutputTest, ShowJson) {
   add("alice", "pw", {"--uid", "1000", "--home", "/home/alice"});
   const auto r = tool({"show", "alice", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -51,13 +54,13 @@ TEST_F(OutputTest, ShowJson) {
   expect_no_secret("alice", r.out);
 }
 
-TEST_F(OutputTest, ShowText) {
+TEST_P(OutputTest, ShowText) {
   add("bob", "pw", {"--no-cram-md5", "--gid", "7"});
   ASSERT_EQ(tool({"disable", "bob"}).exit_code, 0);
   {
-    auto u = SqliteStore::open(db, SqliteStore::Mode::kBookkeep);
+    auto u = admin_store_open(db, AdminAccess::kWrite);
     ASSERT_TRUE(u.ok());
-    ASSERT_TRUE(u->record_failure("bob", 1700000000, Lockout{}).ok());
+    ASSERT_TRUE((*u)->record_failure("bob", 1700000000, Lockout{}).ok());
   }
   const auto r = tool({"show", "bob"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -72,7 +75,7 @@ TEST_F(OutputTest, ShowText) {
   refused(2, {"show", "a\nb"});
 }
 
-TEST_F(OutputTest, ListJsonEscapesAndOrders) {
+TEST_P(OutputTest, ListJsonEscapesAndOrders) {
   // Quotes, backslashes and non-ASCII are legal in names and must survive JSON.
   const std::string odd = "o\"brien\\x\xc3\xbc\xe2\x82\xac\xf0\x9f\x93\xa7@example.org";
   add("zed", "pw");
@@ -89,15 +92,20 @@ TEST_F(OutputTest, ListJsonEscapesAndOrders) {
   for (const char* n : {"amy", "zed"}) expect_no_secret(n, r.out);
   expect_no_secret(odd, r.out);
 
-  // JSON stays valid for rows written by something else (controls, broken UTF-8).
-  db_exec(db,
-          "UPDATE accounts SET home = '/h' || char(10) || char(1) || CAST(X'FF' AS TEXT) "
-          "WHERE name = 'zed'");
+  // JSON stays valid for rows written by something else (controls, broken UTF-8; a
+  // PostgreSQL UTF8 database refuses to store broken UTF-8 in the first place).
+  if (store.postgres()) {
+    store.exec("UPDATE accounts SET home = '/h' || chr(10) || chr(1) WHERE name = 'zed'");
+  } else {
+    store.exec(
+        "UPDATE accounts SET home = '/h' || char(10) || char(1) || CAST(X'FF' AS TEXT) "
+        "WHERE name = 'zed'");
+  }
   const Json k = json_parse(tool({"list", "--json"}).out);
-  EXPECT_EQ(k.array()[2]["home"].str(), "/h\n\x01\xef\xbf\xbd");
+  EXPECT_EQ(k.array()[2]["home"].str(), store.postgres() ? "/h\n\x01" : "/h\n\x01\xef\xbf\xbd");
 }
 
-TEST_F(OutputTest, ListText) {
+TEST_P(OutputTest, ListText) {
   EXPECT_EQ(tool({"list"}).out,
             "name\tenabled\tmechanisms\tuid\tgid\thome\tlast_login\tfailures\n");
   EXPECT_EQ(json_parse(tool({"list", "--json"}).out).array().size(), 0u);
@@ -109,7 +117,7 @@ TEST_F(OutputTest, ListText) {
   refused(2, {"list", "extra"});
 }
 
-TEST_F(OutputTest, Verify) {
+TEST_P(OutputTest, Verify) {
   add("a", "right");
   auto r = tool({"verify", "a", "--password-stdin"}, "right\n");
   EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -120,17 +128,17 @@ TEST_F(OutputTest, Verify) {
   refused(2, {"verify", "a", "--password-stdin"}, "");
   refused(2, {"verify", "a"});  // no terminal
   // A legacy crypt(3) hash works the way the servers will see it.
-  db_exec(db, "UPDATE accounts SET hash = '$1$saltsalt$qjXMvbEw8oaL.CzflDtaK/' WHERE name = 'a'");
+  store.exec("UPDATE accounts SET hash = '$1$saltsalt$qjXMvbEw8oaL.CzflDtaK/' WHERE name = 'a'");
   EXPECT_EQ(tool({"verify", "a", "--password-stdin"}, "password").exit_code, 0);
   EXPECT_EQ(tool({"verify", "a", "--password-stdin"}, "right").exit_code, 1);
   // A stored string that is no hash at all is our failure, not a wrong password.
-  db_exec(db, "UPDATE accounts SET hash = 'garbage' WHERE name = 'a'");
+  store.exec("UPDATE accounts SET hash = 'garbage' WHERE name = 'a'");
   r = refused(111, {"verify", "a", "--password-stdin"}, "right\n");
   EXPECT_NE(r.err.find("not a valid"), std::string::npos) << r.err;
   EXPECT_EQ(json_parse(tool({"show", "a", "--json"}).out)["mechanisms"].array().size(), 1u);
 }
 
-TEST_F(OutputTest, Config) {
+TEST_P(OutputTest, Config) {
   auto r = tool({"config"});
   ASSERT_EQ(r.exit_code, 0);
   EXPECT_EQ(r.out,
@@ -178,7 +186,7 @@ TEST_F(OutputTest, Config) {
   }
 }
 
-TEST_F(OutputTest, CheckReportsAndAudits) {
+TEST_P(OutputTest, CheckReports) {
   ASSERT_EQ(chmod(dir.path().c_str(), 0700), 0);
   add("a", "pw");
   auto r = tool({"check"});
@@ -190,9 +198,16 @@ TEST_F(OutputTest, CheckReportsAndAudits) {
             "crypt(3) hashes waiting for a plaintext login to become Argon2id: 0\n"
             "rows: ok\npermissions: ok\n");
   EXPECT_EQ(r.err, "");
+}
+
+TEST_P(OutputTest, CheckAuditsTheFileAndItsDirectory) {
+  if (store.postgres()) GTEST_SKIP() << "about the SQLite file's modes (PostgreSQL: grants)";
+  ASSERT_EQ(chmod(dir.path().c_str(), 0700), 0);
+  add("a", "pw");
+  ASSERT_NE(tool({"check"}).out.find("permissions: ok\n"), std::string::npos);
   ASSERT_EQ(chmod(db.c_str(), 0644), 0);
   ASSERT_EQ(chmod(dir.path().c_str(), 0775), 0);
-  r = tool({"check"});
+  const RunResult r = tool({"check"});
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_NE(r.err.find("warning: file " + db + " can be read or written by anyone (mode 0644)"),
             std::string::npos)
@@ -205,7 +220,8 @@ TEST_F(OutputTest, CheckReportsAndAudits) {
   EXPECT_NE(r.out.find("permissions: 5 warning(s)"), std::string::npos) << r.out;
 }
 
-TEST_F(OutputTest, CheckFindsCorruption) {
+TEST_P(OutputTest, CheckFindsCorruption) {
+  if (store.postgres()) GTEST_SKIP() << "scribbles over the SQLite file's pages";
   for (int i = 0; i < 50; ++i) add("user" + std::to_string(i), "pw");
   ASSERT_EQ(tool({"init"}).exit_code, 0);
   db_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)");
@@ -219,7 +235,8 @@ TEST_F(OutputTest, CheckFindsCorruption) {
   EXPECT_NE(r.err.find("unable to check database"), std::string::npos) << r.err;
 }
 
-TEST_F(OutputTest, HelpForTheToolAndEveryCommand) {
+// No store at all: once.
+TEST(ToolHelp, HelpForTheToolAndEveryCommand) {
   auto r = run_admin({kTool, "--help"});
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_NE(r.out.find("usage: userdb-tool [--db PATH] COMMAND"), std::string::npos);
@@ -236,7 +253,7 @@ TEST_F(OutputTest, HelpForTheToolAndEveryCommand) {
   EXPECT_EQ(run_admin({kTool, "--db"}).exit_code, 2);
 }
 
-TEST_F(OutputTest, DatabasePathFromOptionEnvironmentOrDefault) {
+TEST_P(OutputTest, DatabasePathFromOptionEnvironmentOrDefault) {
   add("only-here", "pw");
   // CHECKPW_DB when there is no --db.
   auto r = run_admin({kTool, "show", "only-here"}, "", {"CHECKPW_DB=" + db});
@@ -251,8 +268,8 @@ TEST_F(OutputTest, DatabasePathFromOptionEnvironmentOrDefault) {
     EXPECT_NE(r.err.find(CHECKPW_DBPATH), std::string::npos) << r.err;
   }
   // A missing database is a temporary failure for every command but init.
-  r = run_admin({kTool, "--db", dir.file("missing.db"), "list"});
-  EXPECT_EQ(r.exit_code, 111);
+  r = run_admin({kTool, "--db", missing_location(), "list"});
+  EXPECT_EQ(r.exit_code, 111) << r.err;
 }
 
 }  // namespace

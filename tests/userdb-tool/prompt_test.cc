@@ -1,5 +1,6 @@
 // Passwords typed at a terminal: asked twice for add and passwd, once for verify, with
-// echo off. The tool runs on a pseudo-terminal that is its controlling terminal.
+// echo off. The tool runs on a pseudo-terminal that is its controlling terminal; on an
+// SQLite file and on PostgreSQL.
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/ioctl.h>
@@ -93,7 +94,7 @@ class Terminal {
   std::string seen_;
 };
 
-class PromptTest : public ToolTest {
+class PromptTest : public StoreToolTest {
  protected:
   void SetUp() override { init_fast(); }
   std::vector<std::string> cmd(std::vector<std::string> args) {
@@ -102,7 +103,9 @@ class PromptTest : public ToolTest {
   }
 };
 
-TEST_F(PromptTest, AddAsksTwiceWithoutEcho) {
+INSTANTIATE_TEST_SUITE_P(Stores, PromptTest, all_stores(), store_test_name);
+
+TEST_P(PromptTest, AddAsksTwiceWithoutEcho) {
   Terminal t(cmd({"add", "alice"}));
   ASSERT_TRUE(t.wait_for("Password for alice: ")) << t.seen();
   t.type("Typed-Secret-1\n");
@@ -114,8 +117,8 @@ TEST_F(PromptTest, AddAsksTwiceWithoutEcho) {
             PasswordCheck::kMatch);
 }
 
-TEST_F(PromptTest, DifferentRetypeIsRefused) {
-  const std::string before = db_dump(db);
+TEST_P(PromptTest, DifferentRetypeIsRefused) {
+  const std::string before = store.dump();
   Terminal t(cmd({"add", "bob"}));
   ASSERT_TRUE(t.wait_for("Password for bob: ")) << t.seen();
   t.type("one\n");
@@ -123,10 +126,10 @@ TEST_F(PromptTest, DifferentRetypeIsRefused) {
   t.type("two\n");
   EXPECT_EQ(t.wait_exit(), 2);
   EXPECT_NE(t.seen().find("the two passwords differ"), std::string::npos) << t.seen();
-  EXPECT_EQ(db_dump(db), before);
+  EXPECT_EQ(store.dump(), before);
 }
 
-TEST_F(PromptTest, EchoIsOffWhileAskingAndRestoredAfterwards) {
+TEST_P(PromptTest, EchoIsOffWhileAskingAndRestoredAfterwards) {
   add("carol", "pw");
   Terminal t(cmd({"passwd", "carol"}));
   ASSERT_TRUE(t.echo_on());
@@ -140,7 +143,7 @@ TEST_F(PromptTest, EchoIsOffWhileAskingAndRestoredAfterwards) {
   EXPECT_EQ(password_verify(find("carol")->hash, bytes_of("new-pw")), PasswordCheck::kMatch);
 }
 
-TEST_F(PromptTest, VerifyAsksOnce) {
+TEST_P(PromptTest, VerifyAsksOnce) {
   add("dave", "right");
   Terminal t(cmd({"verify", "dave"}));
   ASSERT_TRUE(t.wait_for("Password for dave: ")) << t.seen();

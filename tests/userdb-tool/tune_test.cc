@@ -1,5 +1,6 @@
 // userdb-tool tune (issue 10, item 5): the table it measured, a proposal that fits both
-// limits, nothing written without --apply, the proposal stored with it, bad limits refused.
+// limits, nothing written without --apply, the proposal stored with it, bad limits refused;
+// on an SQLite file and on PostgreSQL.
 #include <string>
 
 #include "userdb-tool/fixture.h"
@@ -7,7 +8,8 @@
 namespace checkpw::test {
 namespace {
 
-class TuneTest : public ToolTest {};
+class TuneTest : public StoreToolTest {};
+INSTANTIATE_TEST_SUITE_P(Stores, TuneTest, all_stores(), store_test_name);
 
 struct Proposal {
   unsigned long long opslimit = 0, memlimit = 0, ms = 0;
@@ -34,9 +36,9 @@ Proposal proposal_of(const std::string& out) {
   return p;
 }
 
-TEST_F(TuneTest, ProposesACostWithinBothLimitsAndWritesNothingWithoutApply) {
+TEST_P(TuneTest, ProposesACostWithinBothLimitsAndWritesNothingWithoutApply) {
   init_fast();
-  const std::string before = db_dump(db);
+  const std::string before = store.dump();
   const RunResult r = tool({"tune", "--max-ms", "60", "--max-memory", "48M"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("memlimit   opslimit        ms"), std::string::npos) << r.out;
@@ -48,10 +50,10 @@ TEST_F(TuneTest, ProposesACostWithinBothLimitsAndWritesNothingWithoutApply) {
   EXPECT_EQ(p.memlimit % 1024, 0u);
   EXPECT_LE(p.ms, 60u);
   EXPECT_NE(r.out.find("nothing changed"), std::string::npos);
-  EXPECT_EQ(db_dump(db), before);
+  EXPECT_EQ(store.dump(), before);
 }
 
-TEST_F(TuneTest, ApplyStoresTheProposalAndNewPasswordsGetIt) {
+TEST_P(TuneTest, ApplyStoresTheProposalAndNewPasswordsGetIt) {
   init_fast();
   const RunResult r = tool({"tune", "--max-ms", "40", "--max-memory", "40M", "--apply"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -60,16 +62,16 @@ TEST_F(TuneTest, ApplyStoresTheProposalAndNewPasswordsGetIt) {
   EXPECT_EQ(tool({"config", "argon2_opslimit"}).out, std::to_string(p.opslimit) + "\n");
   EXPECT_EQ(tool({"config", "argon2_memlimit"}).out, std::to_string(p.memlimit) + "\n");
   add("alice", "alice-pw");
-  const std::string hash = db_value(db, "SELECT hash FROM accounts WHERE name = 'alice'");
+  const std::string hash = store.value("SELECT hash FROM accounts WHERE name = 'alice'");
   EXPECT_NE(hash.find("m=" + std::to_string(p.memlimit / 1024) +
                       ",t=" + std::to_string(p.opslimit) + ","),
             std::string::npos)
       << hash;
 }
 
-TEST_F(TuneTest, RefusesLimitsOutOfRangeAndChangesNothing) {
+TEST_P(TuneTest, RefusesLimitsOutOfRangeAndChangesNothing) {
   init_fast();
-  const std::string before = db_dump(db);
+  const std::string before = store.dump();
   for (const std::vector<std::string>& args : {std::vector<std::string>{"tune", "--max-ms", "0"},
                                                {"tune", "--max-ms", "abc"},
                                                {"tune", "--max-ms", "60001"},
@@ -84,7 +86,7 @@ TEST_F(TuneTest, RefusesLimitsOutOfRangeAndChangesNothing) {
   const RunResult r = tool({"tune", "--max-ms", "1", "--apply"});
   if (r.exit_code == 0) GTEST_SKIP() << "this machine hashes 8M in under 1 ms";
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
-  EXPECT_EQ(db_dump(db), before);
+  EXPECT_EQ(store.dump(), before);
 }
 
 }  // namespace
