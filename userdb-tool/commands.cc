@@ -263,7 +263,8 @@ const Command kCommands[] = {
      "--group first) and must hold no account: a target with accounts is refused\n"
      "(exit 1) and left as it is. Everything goes in one transaction, or nothing: a\n"
      "source row that userdb-tool would not write stops the copy (exit 2). --db is\n"
-     "not used. Messages never show a URI's password.\n"},
+     "not used. Messages never show a URI's password. Grants are not copied: on a\n"
+     "PostgreSQL target run init --login-role ROLE afterwards for the programs' role.\n"},
     {"config",
      "[KEY [VALUE]]",
      "show or change settings",
