@@ -27,6 +27,7 @@
 #include <signal.h>
 #include <sodium.h>
 #include <sqlite3.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -232,8 +233,10 @@ std::vector<Case> cases(bool postgres) {
 // One libpq connection the way the programs open theirs (no environment, no passfile),
 // closed again; with `read`, the one round trip a program makes first.
 bool pg_connect(const std::string& location, bool read) {
-  const char* keys[] = {"passfile", "application_name", "dbname", "gssencmode", nullptr};
-  const char* values[] = {"/dev/null", "login-rate", location.c_str(), "disable", nullptr};
+  const char* keys[] = {"passfile", "connect_timeout", "application_name",
+                        "dbname",   "gssencmode",      nullptr};
+  const char* values[] = {"/dev/null/none", "10",      "login-rate",
+                          location.c_str(), "disable", nullptr};
   PGconn* c = PQconnectdbParams(keys, values, 1);
   bool ok = PQstatus(c) == CONNECTION_OK;
   if (ok && read) {
@@ -255,6 +258,7 @@ class PgSite {
   PgSite() : pg_(test::PostgresServer::start_primary()) {
     pg_->create_role("rateowner", "owner-pw");
     pg_->create_role("ratelogin", "login-pw");
+    pg_->create_role("ratepeer", "peer-unused-pw");  // pg-peer's role: peer, never SCRAM
   }
   ~PgSite() { stop_bouncer(); }
   PgSite(const PgSite&) = delete;
@@ -263,20 +267,21 @@ class PgSite {
   std::string owner(long size) const { return pg_->uri("rateowner", "owner-pw", db(size)); }
   std::string login(long size) const { return pg_->uri("ratelogin", "login-pw", db(size)); }
   std::string peer(long size) const {
-    return "postgresql://ratelogin@/" + db(size) + "?host=" + pg_->socket_dir() +
+    return "postgresql://ratepeer@/" + db(size) + "?host=" + pg_->socket_dir() +
            "&port=" + std::to_string(pg_->port());
   }
-  // The login role by peer authentication for this process's OS user (root when the
-  // benchmark runs as root, as the setuid programs' euid is).
+  // A second login role, ratepeer, by peer authentication for this process's OS user
+  // (root when the benchmark runs as root, as the setuid programs' euid is); ratelogin
+  // keeps its SCRAM password.
   void enable_peer() {
     const passwd* me = getpwuid(geteuid());
     if (me == nullptr) throw std::runtime_error("no user name");
     const std::string hba = pg_->data_dir() + "/pg_hba.conf";
     std::stringstream old;
     old << std::ifstream(hba).rdbuf();
-    std::ofstream(hba) << "local all ratelogin peer map=rate\n" << old.str();
+    std::ofstream(hba) << "local all ratepeer peer map=rate\n" << old.str();
     std::ofstream(pg_->data_dir() + "/pg_ident.conf", std::ios::app)
-        << "rate " << me->pw_name << " ratelogin\n";
+        << "rate " << me->pw_name << " ratepeer\n";
     const test::RunResult r = pg_->sql("SELECT pg_reload_conf()");
     if (r.exit_code != 0) throw std::runtime_error("reload: " + r.err);
   }
@@ -291,6 +296,7 @@ class PgSite {
     pg_->create_database(db(size), "rateowner");
     const std::string o = owner(size);
     userdb_tool(o, "init --login-role ratelogin");
+    userdb_tool(o, "init --login-role ratepeer");
     userdb_tool(o, "config failure_delay_ms 0");
     for (int s = 0; s < kMaxStreams; ++s) {
       userdb_tool(o, "add " + stream_user(s) + " --password-stdin", kPassword + "\n");
@@ -521,6 +527,10 @@ int run(const Options& o) {
     pg = std::make_unique<PgSite>();
     if (wants("pgbouncer")) pg->start_bouncer();
     if (wants("pg-peer")) pg->enable_peer();
+    // The server made this process a child subreaper (to reap its postmaster): from here
+    // on, orphans (store_tidy's detached checkpointers) go to init again, not to us as
+    // zombies.
+    prctl(PR_SET_CHILD_SUBREAPER, 0);
   }
   std::vector<Row> rows;
   std::string largest_db;
