@@ -252,7 +252,8 @@ FUZZ_TARGETS := $(patsubst tests/fuzz/%.cc,$(BUILD)/fuzz/%,$(wildcard tests/fuzz
 $(BUILD)/fuzz/%: tests/fuzz/%.cc $(LIB_SRCS)
 	@mkdir -p $(@D)
 	$(call say,FUZZ,$@)
-	$(Q)clang++ -Ilib -DCHECKPW_DBPATH='"$(DBPATH)"' -std=c++20 -O1 -g \
+	$(Q)clang++ -Ilib -isystem $(PG_INCLUDEDIR) -DCHECKPW_DBPATH='"$(DBPATH)"' \
+	  -DCHECKPW_LOCATION_FILE='"$(LOCATION_FILE)"' -std=c++20 -O1 -g \
 	  -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRCS) $(LIBS)
 fuzz: $(FUZZ_TARGETS)
 	@for t in $(FUZZ_TARGETS); do \
