@@ -14,8 +14,16 @@ endif
 
 WARN      = -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Werror
 HARDEN    = -D_FORTIFY_SOURCE=2 -fstack-protector-strong
-CPPFLAGS += -Ilib -MMD -MP -DCHECKPW_DBPATH='"$(DBPATH)"' \
-  -DCHECKPW_LOCATION_FILE='"$(LOCATION_FILE)"'
+PATH_DEFS = -DCHECKPW_DBPATH='"$(DBPATH)"' -DCHECKPW_LOCATION_FILE='"$(LOCATION_FILE)"' \
+  -DCHECKPW_HELPERDIR='"$(HELPERDIR)"'
+CPPFLAGS += -Ilib -MMD -MP $(PATH_DEFS)
+# The compiled-in paths, recorded: `make install PREFIX=/usr` after a plain `make`
+# rebuilds what names them instead of installing programs that look in /usr/local.
+PATHS_STAMP := $(BUILD)/paths
+PATHS_NOW   := $(DBPATH) $(LOCATION_FILE) $(HELPERDIR)
+ifneq ($(PATHS_NOW),$(shell cat $(PATHS_STAMP) 2>/dev/null))
+$(shell mkdir -p $(BUILD) && echo '$(PATHS_NOW)' > $(PATHS_STAMP))
+endif
 CXXFLAGS += -std=c++20 $(OPT) $(WARN) $(HARDEN) $(SAN_FLAGS)
 CFLAGS   += -std=c99 $(OPT) $(WARN) $(HARDEN) $(SAN_FLAGS)
 LDFLAGS  += -Wl,-z,relro,-z,now $(SAN_FLAGS)
@@ -39,7 +47,8 @@ LIB_PC    := $(BUILD)/lib/checkpw.pc
 
 # Internal code the programs share (lib/base, lib/auth, lib/store): one static archive,
 # never installed, headers included.
-INTERNAL_SRCS := $(filter-out lib/auth/no_dlopen.cc,$(wildcard lib/base/*.cc lib/auth/*.cc lib/store/*.cc))
+INTERNAL_SRCS := $(filter-out lib/auth/no_dlopen.cc lib/store/store_open_sqlite.cc,\
+  $(wildcard lib/base/*.cc lib/auth/*.cc lib/store/*.cc))
 INTERNAL_OBJS := $(INTERNAL_SRCS:%.cc=$(BUILD)/%.o)
 INTERNAL_A    := $(BUILD)/lib/libcheckpw-internal.a
 LIB_SRCS      := $(CORE_SRCS) $(INTERNAL_SRCS)
@@ -50,26 +59,39 @@ LINK_LIBS      = $(INTERNAL_A) $(LIB_A) $(LIBS)
 # The checkpassword programs are static PIEs (libsodium, SQLite, libcrypt, libstdc++ and
 # glibc inside): no dynamic loading on a login, and nothing a loader could be talked into
 # under setuid; see lib/auth/no_dlopen.cc. The sanitizers need the dynamic runtime, so
-# `make san` links them dynamically.
+# `make san` links them dynamically. Each comes in two builds (lib/store/store.h): the
+# one in bin/ without the PostgreSQL client (store_open_sqlite.o: no libpq, no OpenSSL,
+# whose 20,000 start-up relocations every login would pay), and the full one in
+# libexec/checkpw/ (HELPERDIR when installed), which the first execs for a PostgreSQL
+# location.
 PROGRAMS  := $(patsubst %/main.cc,%,$(wildcard */main.cc))
-PROG_BINS := $(PROGRAMS:%=$(BUILD)/bin/%)
 STATIC_PROGRAMS := checkpw cram-md5-checkpw
+PROG_BINS := $(PROGRAMS:%=$(BUILD)/bin/%) $(STATIC_PROGRAMS:%=$(BUILD)/libexec/checkpw/%)
 NO_DLOPEN_OBJ   := $(BUILD)/lib/auth/no_dlopen.o
 NO_GSS_OBJ      := $(BUILD)/lib/store/pg_no_gss_ldap.o
+SQLITE_ONLY_OBJ := $(BUILD)/lib/store/store_open_sqlite.o
 STATIC_LDFLAGS  := $(if $(SAN_FLAGS),-pie,-static-pie -Wl,--wrap=dlopen $(NO_DLOPEN_OBJ))
 STATIC_PG_LIBS  := $(if $(SAN_FLAGS),,-L$(PG_PKGLIBDIR) -lpgcommon -lpgport -lssl -lcrypto \
   $(NO_GSS_OBJ) -lpthread)
-prog_ldflags = $(if $(filter $(1),$(STATIC_PROGRAMS)),$(STATIC_LDFLAGS),-pie)
-prog_libs = $(if $(filter $(1),$(STATIC_PROGRAMS)),$(STATIC_PG_LIBS))
-define prog_rule
-$(1)_OBJS := $$(patsubst %.cc,$(BUILD)/%.o,$$(wildcard $(1)/*.cc))
-$(BUILD)/bin/$(1): $$($(1)_OBJS) $(INTERNAL_A) $(LIB_A) $(NO_DLOPEN_OBJ) $(NO_GSS_OBJ)
+SQLITE_ONLY_LIBS = $(SQLITE_ONLY_OBJ) $(INTERNAL_A) $(LIB_A) -lsodium -lsqlite3 -lcrypt
+$(BUILD)/bin/userdb-tool: $(patsubst %.cc,$(BUILD)/%.o,$(wildcard userdb-tool/*.cc)) $(INTERNAL_A) \
+  $(LIB_A)
+	@mkdir -p $(@D)
+	$(call say,LINK,$@)
+	$(Q)$(CXX) -fPIE -pie $(LDFLAGS) -o $@ $(filter %.o,$^) $(LINK_LIBS)
+define static_prog_rule
+$(BUILD)/bin/$(1): $(BUILD)/$(1)/main.o $(SQLITE_ONLY_OBJ) $(INTERNAL_A) $(LIB_A) $(NO_DLOPEN_OBJ)
 	@mkdir -p $$(@D)
 	$$(call say,LINK,$$@)
-	$$(Q)$$(CXX) -fPIE $(call prog_ldflags,$(1)) $$(LDFLAGS) -o $$@ $$($(1)_OBJS) $$(LINK_LIBS) \
-	  $(call prog_libs,$(1))
+	$$(Q)$$(CXX) -fPIE $(STATIC_LDFLAGS) $$(LDFLAGS) -o $$@ $(BUILD)/$(1)/main.o $(SQLITE_ONLY_LIBS)
+$(BUILD)/libexec/checkpw/$(1): $(BUILD)/$(1)/main.o $(INTERNAL_A) $(LIB_A) $(NO_DLOPEN_OBJ) \
+  $(NO_GSS_OBJ)
+	@mkdir -p $$(@D)
+	$$(call say,LINK,$$@)
+	$$(Q)$$(CXX) -fPIE $(STATIC_LDFLAGS) $$(LDFLAGS) -o $$@ $(BUILD)/$(1)/main.o $$(LINK_LIBS) \
+	  $(STATIC_PG_LIBS)
 endef
-$(foreach p,$(PROGRAMS),$(eval $(call prog_rule,$(p))))
+$(foreach p,$(STATIC_PROGRAMS),$(eval $(call static_prog_rule,$(p))))
 
 # Tests: one GoogleTest binary from tests/**/*_test.cc and tests/support, plus a C99
 # program that links the shared library through checkpw.h alone.
@@ -115,6 +137,8 @@ $(BUILD)/%.o: %.cc
 	@mkdir -p $(@D)
 	$(call say,CXX,$@)
 	$(Q)$(CXX) $(CPPFLAGS) $(CXXFLAGS) -fPIE -c -o $@ $<
+
+$(BUILD)/lib/store/default_location.o $(BUILD)/userdb-tool/args.o: $(PATHS_STAMP)
 
 $(NO_GSS_OBJ): lib/store/pg_no_gss_ldap.c
 	@mkdir -p $(@D)
@@ -163,19 +187,28 @@ $(C_ABI_BIN): tests/c_abi/c_abi_test.c lib/core/checkpw.h $(LIB_SO)
 # (CHECKPW_DB is ignored under setuid, as it must be).
 SETUID_DBPATH = $(abspath $(BUILD))/tests/setuid/users.db
 SETUID_LOCATION_FILE = $(abspath $(BUILD))/tests/setuid/location
-SETUID_BINS   = $(BUILD)/tests/setuid/checkpw $(BUILD)/tests/setuid/cram-md5-checkpw
-$(BUILD)/tests/setuid/default_location.o: lib/store/default_location.cc
+SETUID_HELPERDIR = $(abspath $(BUILD))/tests/setuid/libexec/checkpw
+SETUID_BINS   = $(STATIC_PROGRAMS:%=$(BUILD)/tests/setuid/%) \
+  $(STATIC_PROGRAMS:%=$(BUILD)/tests/setuid/libexec/checkpw/%)
+SETUID_PATHS  = $(BUILD)/tests/setuid/default_location.o
+$(SETUID_PATHS): lib/store/default_location.cc
 	@mkdir -p $(@D)
 	$(call say,CXX,$@)
 	$(Q)$(CXX) $(CPPFLAGS) -UCHECKPW_DBPATH -DCHECKPW_DBPATH='"$(SETUID_DBPATH)"' \
-	  -UCHECKPW_LOCATION_FILE -DCHECKPW_LOCATION_FILE='"$(SETUID_LOCATION_FILE)"' $(CXXFLAGS) \
-	  -fPIE -c -o $@ $<
-$(BUILD)/tests/setuid/%: $(BUILD)/%/main.o $(BUILD)/tests/setuid/default_location.o $(INTERNAL_A) \
-  $(LIB_A) $(NO_DLOPEN_OBJ) $(NO_GSS_OBJ)
+	  -UCHECKPW_LOCATION_FILE -DCHECKPW_LOCATION_FILE='"$(SETUID_LOCATION_FILE)"' \
+	  -UCHECKPW_HELPERDIR -DCHECKPW_HELPERDIR='"$(SETUID_HELPERDIR)"' $(CXXFLAGS) -fPIE -c -o $@ $<
+$(BUILD)/tests/setuid/libexec/checkpw/%: $(BUILD)/%/main.o $(SETUID_PATHS) $(INTERNAL_A) $(LIB_A) \
+  $(NO_DLOPEN_OBJ) $(NO_GSS_OBJ)
 	@mkdir -p $(@D)
 	$(call say,LINK,$@)
-	$(Q)$(CXX) -fPIE $(STATIC_LDFLAGS) $(LDFLAGS) -o $@ \
-	  $(filter-out $(NO_DLOPEN_OBJ) $(NO_GSS_OBJ),$(filter %.o,$^)) $(LINK_LIBS) $(STATIC_PG_LIBS)
+	$(Q)$(CXX) -fPIE $(STATIC_LDFLAGS) $(LDFLAGS) -o $@ $(BUILD)/$*/main.o $(SETUID_PATHS) \
+	  $(LINK_LIBS) $(STATIC_PG_LIBS)
+$(BUILD)/tests/setuid/%: $(BUILD)/%/main.o $(SETUID_PATHS) $(SQLITE_ONLY_OBJ) $(INTERNAL_A) \
+  $(LIB_A) $(NO_DLOPEN_OBJ)
+	@mkdir -p $(@D)
+	$(call say,LINK,$@)
+	$(Q)$(CXX) -fPIE $(STATIC_LDFLAGS) $(LDFLAGS) -o $@ $(BUILD)/$*/main.o $(SETUID_PATHS) \
+	  $(SQLITE_ONLY_LIBS)
 
 $(BENCH_BIN): $(BENCH_OBJS) $(INTERNAL_A) $(LIB_A)
 	@mkdir -p $(@D)
@@ -252,8 +285,7 @@ FUZZ_TARGETS := $(patsubst tests/fuzz/%.cc,$(BUILD)/fuzz/%,$(wildcard tests/fuzz
 $(BUILD)/fuzz/%: tests/fuzz/%.cc $(LIB_SRCS)
 	@mkdir -p $(@D)
 	$(call say,FUZZ,$@)
-	$(Q)clang++ -Ilib -isystem $(PG_INCLUDEDIR) -DCHECKPW_DBPATH='"$(DBPATH)"' \
-	  -DCHECKPW_LOCATION_FILE='"$(LOCATION_FILE)"' -std=c++20 -O1 -g \
+	$(Q)clang++ -Ilib -isystem $(PG_INCLUDEDIR) $(PATH_DEFS) -std=c++20 -O1 -g \
 	  -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRCS) $(LIBS)
 fuzz: $(FUZZ_TARGETS)
 	@for t in $(FUZZ_TARGETS); do \
@@ -295,6 +327,8 @@ INSTALL_MODES ?= install/modes
 install: all
 	sh install/programs.sh $(INSTALL_MODES) $(BUILD)/bin $(DESTDIR)$(BINDIR) \
 	  "$(SETUID_GROUP)" $(PROGRAMS)
+	sh install/programs.sh install/helpers $(BUILD)/libexec/checkpw $(DESTDIR)$(HELPERDIR) "" \
+	  $(STATIC_PROGRAMS)
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) \
 	  $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man8
 	install -m 0644 $(wildcard man/*.8) $(DESTDIR)$(MANDIR)/man8/
@@ -307,7 +341,8 @@ install: all
 	$(PC_SUBST) > $(DESTDIR)$(PKGCONFIGDIR)/checkpw.pc  # with this install's PREFIX
 
 uninstall:
-	rm -f $(PROGRAMS:%=$(DESTDIR)$(BINDIR)/%)
+	rm -f $(PROGRAMS:%=$(DESTDIR)$(BINDIR)/%) $(STATIC_PROGRAMS:%=$(DESTDIR)$(HELPERDIR)/%)
+	-rmdir $(DESTDIR)$(HELPERDIR) 2>/dev/null
 	rm -f $(DESTDIR)$(LIBDIR)/libcheckpw.a $(DESTDIR)$(LIBDIR)/libcheckpw.so \
 	  $(DESTDIR)$(LIBDIR)/$(LIB_SONAME) $(DESTDIR)$(LIBDIR)/libcheckpw.so.$(VERSION)
 	rm -f $(DESTDIR)$(INCLUDEDIR)/checkpw.h $(DESTDIR)$(PKGCONFIGDIR)/checkpw.pc

@@ -7,6 +7,10 @@ LIBDIR     ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 MANDIR     ?= $(PREFIX)/share/man
+LIBEXECDIR ?= $(PREFIX)/libexec
+# The checkpassword programs' PostgreSQL builds: the programs in BINDIR have no
+# PostgreSQL client and exec the one here of their name for a postgresql:// location.
+HELPERDIR  ?= $(LIBEXECDIR)/checkpw
 DESTDIR    ?=
 
 # make install SETUID_GROUP=nofiles: the checkpassword programs setuid root, 4750, that group.

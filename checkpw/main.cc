@@ -7,6 +7,8 @@ using namespace checkpw;
 
 int main(int argc, char** argv) {
   try {
+    // 0. A PostgreSQL location goes to the build with the PostgreSQL client, untouched.
+    pg_build_take_over("checkpw", argv);
     // 1. Harden before reading anything the caller controls.
     Run run = run_start("checkpw", Program::kCheckpw, process_harden());
     Decision d;  // a temporary failure until the steps decide otherwise

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "store/db_file.h"
+#include "store/location.h"
 #include "store/pg_store.h"
 #include "store/schema.h"
 #include "store/sqlite_store.h"

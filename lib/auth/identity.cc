@@ -88,16 +88,20 @@ Status restore_limits(const ProcessInfo& proc) {
 
 }  // namespace
 
-ProcessInfo process_harden() noexcept {
-  ProcessInfo proc;
+bool process_secure() noexcept {
   errno = 0;
   const unsigned long at_secure = getauxval(AT_SECURE);
-  proc.secure = at_secure != 0 || errno != 0;  // unknown counts as secure
+  if (at_secure != 0 || errno != 0) return true;  // unknown counts as secure
+  return getuid() != geteuid() || getgid() != getegid();
+}
+
+ProcessInfo process_harden() noexcept {
+  ProcessInfo proc;
+  proc.secure = process_secure();
   proc.ruid = getuid();
   proc.euid = geteuid();
   proc.rgid = getgid();
   proc.egid = getegid();
-  if (proc.ruid != proc.euid || proc.rgid != proc.egid) proc.secure = true;
 
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   const struct rlimit no_core = {0, 0};

@@ -28,6 +28,10 @@ struct ProcessInfo {
   struct rlimit limits[std::size(kRaisedLimits)]{};  // the caller's, restored before exec
 };
 
+// AT_SECURE (setuid, setgid, capabilities), or real and effective ids that differ; a
+// process whose AT_SECURE cannot be read counts as secure.
+bool process_secure() noexcept;
+
 // Reads AT_SECURE and the ids, disables core dumps (PR_SET_DUMPABLE 0, RLIMIT_CORE 0)
 // and opens /dev/null on any of fds 0-2 that is closed, never disturbing fd 3 and up.
 // When secure, the caller's process state must not reach the decision (doc/design.md

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <ctime>
 #include <string_view>
+#include <vector>
 
 #include "auth/deadline.h"
 #include "auth/log.h"
@@ -31,6 +32,20 @@ Caller caller_of(const ProcessInfo& proc) {
   return c;
 }
 
+// Why the PostgreSQL build could not take over this run, for the 111 that follows.
+std::string take_over_failure;
+
+// ../libexec/checkpw/PROGRAM from the directory this program runs from, or "".
+std::string beside_this_build(const char* program) {
+  char self[4096];
+  const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n <= 0) return "";
+  const std::string path(self, static_cast<std::size_t>(n));
+  const std::size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return "";
+  return path.substr(0, slash) + "/../libexec/checkpw/" + program;
+}
+
 void warn(const Run& run, const std::string& text) {
   const std::string line = std::string(run.prog) + ": warning: " + text + "\n";
   ssize_t ignored = write(2, line.data(), line.size());
@@ -38,6 +53,25 @@ void warn(const Run& run, const std::string& text) {
 }
 
 }  // namespace
+
+void pg_build_take_over(const char* program, char** argv) {
+  if (store_has_postgres()) return;
+  const bool secure = process_secure();
+  Result<std::string> location = store_location(secure ? nullptr : std::getenv("CHECKPW_DB"));
+  if (!location) return;  // run_start() finds the same problem and says so
+  const bool pg = pg_location(location.value());
+  sodium_memzero(location.value().data(), location.value().size());  // may hold a password
+  if (!pg) return;
+  std::vector<std::string> builds;
+  if (!secure) builds.push_back(beside_this_build(program));
+  builds.push_back(std::string(program_helper_dir()) + "/" + program);
+  for (const std::string& build : builds) {
+    if (build.empty()) continue;
+    execv(build.c_str(), argv);
+    if (!take_over_failure.empty()) take_over_failure += "; ";
+    take_over_failure += build + ": " + std::strerror(errno);
+  }
+}
 
 Run run_start(const char* prog, Program program, const ProcessInfo& proc) {
   Run run;
@@ -97,6 +131,10 @@ bool account_look_up(const Run& run, const Request& req, Lookup& found, Decision
   };
   if (!run.location_error.empty()) return fail("find the database", temp_error(run.location_error));
   Result<std::unique_ptr<Store>> store = store_open(run.location, StoreAccess::kDecide);
+  if (!store && !take_over_failure.empty()) {
+    return fail("open database",
+                temp_error(store.error().message + " (" + take_over_failure + ")"));
+  }
   if (!store) return fail("open database", store.error());
   found.store = std::move(store.value());
   Result<Settings> settings = found.store->settings();

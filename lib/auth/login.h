@@ -33,6 +33,18 @@ struct Run {
   long long started_ms = 0;    // deadline_now_ms() at run_start
 };
 
+// 0. In a build without the PostgreSQL client (store_has_postgres() false), a run whose
+// location is a postgresql:// URI becomes the build with it: `program` in HELPERDIR
+// (config.mk), exec'd with the same arguments, environment and fd 3, before anything
+// is read from fd 3 or any process state changes. The first call in main. Whether the
+// run is secure, and so the location, are worked out as process_harden() and
+// run_start() will (CHECKPW_DB only when not secure). Only when not secure is the
+// build beside this one tried first (../libexec/checkpw/PROGRAM from /proc/self/exe:
+// the build tree, a copy elsewhere); secure runs take HELPERDIR alone, which no caller
+// can move. Returns when there is nothing to hand over or every exec failed: the
+// reason is kept for the login's 111 (account_look_up).
+void pg_build_take_over(const char* program, char** argv);
+
 // Reads what the caller may steer (only when not secure) into a Run.
 Run run_start(const char* prog, Program program, const ProcessInfo& proc);
 

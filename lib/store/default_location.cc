@@ -1,4 +1,4 @@
-// Kept apart from location.cc so a build can compile it with another CHECKPW_DBPATH.
+// Kept apart from location.cc so a build can compile it with other paths.
 #include "store/location.h"
 
 namespace checkpw {
@@ -9,6 +9,10 @@ const char* store_default_location() noexcept {
 
 const char* store_location_file() noexcept {
   return CHECKPW_LOCATION_FILE;
+}
+
+const char* program_helper_dir() noexcept {
+  return CHECKPW_HELPERDIR;
 }
 
 }  // namespace checkpw

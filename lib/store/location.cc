@@ -12,9 +12,12 @@
 #include <vector>
 
 #include "store/account.h"
-#include "store/pg.h"
 
 namespace checkpw {
+
+bool pg_location(std::string_view location) noexcept {
+  return location.substr(0, 13) == "postgresql://" || location.substr(0, 11) == "postgres://";
+}
 
 Result<std::optional<std::string>> location_file_read(const char* path) {
   const std::string what = std::string("location file ") + path;

@@ -13,10 +13,12 @@
 
 namespace checkpw {
 
-// The compiled-in location and location file; a build may link different definitions
-// (the setuid tests).
+// The compiled-in location and location file, and HELPERDIR (where the checkpassword
+// programs' PostgreSQL builds are, auth/login.h); a build may link different
+// definitions (the setuid tests).
 const char* store_default_location() noexcept;
 const char* store_location_file() noexcept;
+const char* program_helper_dir() noexcept;
 
 // The location file at `path`: nullopt when there is none. Otherwise it must be a regular
 // file (not a symbolic link) owned by root, writable by no one else, at most 4096 bytes,
@@ -27,6 +29,9 @@ const char* store_location_file() noexcept;
 // `override` when it is set and not empty, else the location file's line, else the
 // default. kTempFail when the location file exists but cannot be used.
 [[nodiscard]] Result<std::string> store_location(const char* override);
+
+// A location is PostgreSQL when it is a postgresql:// or postgres:// URI.
+bool pg_location(std::string_view location) noexcept;
 
 // The location as it may be shown in a message: a PostgreSQL URI with its password
 // (user:PASSWORD@ and any password= parameter) replaced by "***"; a path as it is.

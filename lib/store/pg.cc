@@ -57,10 +57,6 @@ void no_notices(void*, const char*) {}
 
 }  // namespace
 
-bool pg_location(std::string_view location) noexcept {
-  return location.substr(0, 13) == "postgresql://" || location.substr(0, 11) == "postgres://";
-}
-
 // --- PgResult ----------------------------------------------------------------------
 
 PgResult::~PgResult() {

@@ -18,9 +18,6 @@
 
 namespace checkpw {
 
-// A location is PostgreSQL when it is a postgresql:// or postgres:// URI.
-bool pg_location(std::string_view location) noexcept;
-
 class PgResult {
  public:
   PgResult() noexcept = default;

@@ -13,7 +13,7 @@
 
 #include <cerrno>
 
-#include "store/pg.h"
+#include "store/location.h"
 #include "store/sqlite.h"
 #include "store/sqlite_store.h"
 #include "store/store.h"

@@ -56,9 +56,17 @@ inline constexpr int kBookkeepingBusyMs = 200;
 // SQLite's open files). Never blocks on the store, never fails.
 void store_tidy(const std::string& location) noexcept;
 
-// Opens the store at `location` (today a path to an SQLite file). kTempFail when it is
-// missing, unreadable, not ours, of another schema version, or (kBookkeep) not writable.
+// Opens the store at `location` (a path to an SQLite file, or a postgresql:// URI).
+// kTempFail when it is missing, unreadable, not ours, of another schema version, or
+// (kBookkeep) not writable.
 [[nodiscard]] Result<std::unique_ptr<Store>> store_open(const std::string& location,
                                                         StoreAccess access);
+
+// Whether this build has the PostgreSQL client. The checkpassword programs in BINDIR
+// are linked without it (lib/store/store_open_sqlite.cc: libpq and the static OpenSSL
+// would cost every SQLite login their start-up, doc/design.md section 7); their
+// store_open() knows SQLite only, and they hand a PostgreSQL location to the build
+// with it (pg_build_take_over() in auth/login.h). Everything else links store_open.cc.
+bool store_has_postgres() noexcept;
 
 }  // namespace checkpw

@@ -1,6 +1,6 @@
 // The stores' entry points: the location names the store. A postgresql:// (or
 // postgres://) URI is PostgreSQL; anything else is the path of an SQLite file.
-#include "store/pg.h"
+#include "store/location.h"
 #include "store/pg_store.h"
 #include "store/sqlite_store.h"
 #include "store/store.h"
@@ -15,6 +15,10 @@ Result<std::unique_ptr<Base>> boxed(Result<S> s) {
 }
 
 }  // namespace
+
+bool store_has_postgres() noexcept {
+  return true;
+}
 
 Result<std::unique_ptr<Store>> store_open(const std::string& location, StoreAccess access) {
   const bool decide = access == StoreAccess::kDecide;

@@ -72,8 +72,11 @@ class Setuid : public testing::Test {
         0);
     ASSERT_EQ(chown(own_db_.c_str(), uid_, gid_), 0);
 
+    // The copies in bin/, as installed: libexec/ beside it is the caller's (see
+    // ALocationFileNamesAPostgresStore...).
+    ASSERT_EQ(mkdir(dir_.file("bin").c_str(), 0755), 0);
     for (const char* name : {"checkpw", "cram-md5-checkpw"}) {
-      const std::string copy = dir_.file(name);
+      const std::string copy = bin(name);
       test::write_file(copy, test::read_file(kBuild + "/tests/setuid/" + name));
       ASSERT_EQ(chown(copy.c_str(), 0, 0), 0);
       ASSERT_EQ(chmod(copy.c_str(), 04755), 0);
@@ -95,7 +98,7 @@ class Setuid : public testing::Test {
                  const char* prog = "checkpw") {
     RunOptions o;
     o.argv = {
-        dir_.file(prog), "/bin/sh", "-c",
+        bin(prog), "/bin/sh", "-c",
         "echo uid=$(id -u) euid=$(id -u) ruid=$(id -ru) gid=$(id -g); echo AUTHORIZED=$AUTHORIZED;"
         " echo password=$password; echo ran"};
     o.fd3_data = fd3;
@@ -106,6 +109,8 @@ class Setuid : public testing::Test {
     test::expect_no_secrets(r.err, {"alice-pw", "erin-pw", "mallory-pw"});
     return r;
   }
+
+  std::string bin(const std::string& name) const { return dir_.file("bin/" + name); }
 
   static bool ran(const RunResult& r) { return r.out.find("ran\n") != std::string::npos; }
 
@@ -141,7 +146,18 @@ TEST_F(Setuid, AccountWithUidStillRunsAsTheCaller) {
 // location file (issue 13, item 1): neither CHECKPW_DB nor libpq's own variables (PGHOST,
 // PGPASSWORD, PGSERVICEFILE, HOME for ~/.pgpass) can point the program elsewhere. A
 // location file that others could have written is a temporary failure, never a guess.
+// The copy in bin/ has no PostgreSQL client: it hands the run to its PostgreSQL build in
+// the compiled-in HELPERDIR (SETUID_HELPERDIR), never to the one the caller could put
+// beside it (libexec/checkpw/ next to bin/, which a run that is not secure tries first).
 TEST_F(Setuid, ALocationFileNamesAPostgresStoreThatTheEnvironmentCannotChange) {
+  const std::string planted = dir_.file("planted-build-ran");
+  ASSERT_EQ(mkdir(dir_.file("libexec").c_str(), 0755), 0);
+  ASSERT_EQ(mkdir(dir_.file("libexec/checkpw").c_str(), 0755), 0);
+  for (const char* name : {"checkpw", "cram-md5-checkpw"}) {
+    const std::string fake = dir_.file(std::string("libexec/checkpw/") + name);
+    test::write_file(fake, "#!/bin/sh\necho planted > " + planted + "\nexit 0\n");
+    ASSERT_EQ(chmod(fake.c_str(), 0755), 0);
+  }
   const test::TempDir pgdir;
   test::TestStore pg(test::StoreKind::kPostgres, pgdir);
   ASSERT_EQ(run_userdb_tool(pg.admin(), pg.init_args()).exit_code, 0);
@@ -160,6 +176,10 @@ TEST_F(Setuid, ALocationFileNamesAPostgresStoreThatTheEnvironmentCannotChange) {
   EXPECT_TRUE(ran(r));
   r = call(checkpassword_request("pgalice", "wrong-password"), hostile);
   EXPECT_EQ(r.exit_code, 1) << r.err;
+  r = call(checkpassword_request("pgalice", "pgalice-pw"), hostile, "cram-md5-checkpw");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(ran(r));
+  EXPECT_NE(access(planted.c_str(), F_OK), 0) << "a setuid run took the build beside it";
   r = call(checkpassword_request("mallory", "mallory-pw"), hostile);
   EXPECT_EQ(r.exit_code, 1) << "the caller's CHECKPW_DB was used: " << r.err;
   EXPECT_EQ(r.err.find("login-pw"), std::string::npos) << "the password was shown: " << r.err;
@@ -172,7 +192,7 @@ TEST_F(Setuid, ALocationFileNamesAPostgresStoreThatTheEnvironmentCannotChange) {
 
 TEST_F(Setuid, RootCallerGetsTheAccountsIds) {
   RunOptions o;
-  o.argv = {dir_.file("checkpw"), "/bin/sh", "-c", "echo uid=$(id -u) gid=$(id -g); echo ran"};
+  o.argv = {bin("checkpw"), "/bin/sh", "-c", "echo uid=$(id -u) gid=$(id -g); echo ran"};
   o.fd3_data = checkpassword_request("erin", "erin-pw");
   o.env = test::base_env();
   const RunResult r = test::run(o);
@@ -200,7 +220,7 @@ TEST_F(Setuid, CallersLimitsReachNeitherTheDecisionNorTheBookkeeping) {
 #endif
     auto limited = [&](const std::string& user, const std::string& pw) {
       RunOptions o;
-      o.argv = {prlimit, limit, "--", dir_.file("checkpw"), "/bin/true"};
+      o.argv = {prlimit, limit, "--", bin("checkpw"), "/bin/true"};
       o.fd3_data = checkpassword_request(user, pw);
       o.env = test::base_env();
       o.as = test::Credentials{uid_, gid_};
@@ -221,7 +241,7 @@ TEST_F(Setuid, CallersLimitsReachNeitherTheDecisionNorTheBookkeeping) {
   // users' writes would cause. Where root may raise it, this is the soft case above.
   for (const char* user : {"alice", "nobody-here"}) {
     RunOptions o;
-    o.argv = {prlimit, "--fsize=1:1", "--", dir_.file("checkpw"), "/bin/true"};
+    o.argv = {prlimit, "--fsize=1:1", "--", bin("checkpw"), "/bin/true"};
     o.fd3_data = checkpassword_request(user, "wrong-password");
     o.env = test::base_env();
     o.as = test::Credentials{uid_, gid_};
@@ -239,7 +259,7 @@ TEST_F(Setuid, CallersLimitsReachNeitherTheDecisionNorTheBookkeeping) {
 TEST_F(Setuid, CallerCannotSignalTheRun) {
   int fds[2];
   ASSERT_EQ(pipe(fds), 0);
-  const std::string prog = dir_.file("checkpw");
+  const std::string prog = bin("checkpw");
   const pid_t pid = fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {

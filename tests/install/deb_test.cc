@@ -43,6 +43,7 @@ TEST(Deb, BuildsLintianCleanConflictsWithDebiansCheckpwAndWorksUnpacked) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   for (const char* path :
        {"./usr/bin/checkpw", "./usr/bin/cram-md5-checkpw", "./usr/bin/userdb-tool",
+        "./usr/libexec/checkpw/checkpw", "./usr/libexec/checkpw/cram-md5-checkpw",
         "./usr/share/man/man8/checkpw.8.gz", "./usr/share/man/man8/cram-md5-checkpw.8.gz",
         "./usr/share/man/man8/userdb-tool.8.gz",
         "./usr/share/doc/checkpw-argon2/examples/qmail-smtpd.run",
@@ -74,6 +75,15 @@ TEST(Deb, BuildsLintianCleanConflictsWithDebiansCheckpwAndWorksUnpacked) {
   EXPECT_EQ(test::run(login).exit_code, 0);
   login.fd3_data = test::checkpassword_request("alice", "wrong");
   EXPECT_EQ(test::run(login).exit_code, 1);
+  // A postgresql:// location goes to the packaged PostgreSQL build, whose libpq then
+  // finds no server (111, its message): the package's two builds fit together.
+  login.env = {"CHECKPW_DB=postgresql://login@/accounts?host=/nonexistent", "PATH=/usr/bin:/bin"};
+  for (const char* prog : {"checkpw", "cram-md5-checkpw"}) {
+    login.argv = {bin + prog, "/bin/true"};
+    const test::RunResult pg = test::run(login);
+    EXPECT_EQ(pg.exit_code, 111) << prog << pg.err;
+    EXPECT_NE(pg.err.find("/nonexistent/.s.PGSQL.5432"), std::string::npos) << prog << pg.err;
+  }
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // make install (issue 11, item 5): nothing setuid by default; with SETUID_GROUP the two
 // checkpassword programs root-owned, 4750 and that group, and userdb-tool never setuid.
-// Runs the real `make install` into a DESTDIR, as root (chown needs it).
+// Runs the real `make install` into a DESTDIR, as root (chown needs it), with the build's
+// own PREFIX (/usr/local): another would rebuild the programs the other tests run.
 #include <grp.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -9,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "support/request.h"
 #include "support/runner.h"
 #include "support/util.h"
 
@@ -30,7 +32,6 @@ test::RunResult make_install(const std::string& destdir, const std::string& grou
             CHECKPW_SOURCE_DIR,
             "BUILD=" CHECKPW_BUILD_DIR,
             "install",
-            "PREFIX=/usr",
             "DESTDIR=" + destdir};
   if (!group.empty()) o.argv.push_back("SETUID_GROUP=" + group);
   if (!modes.empty()) o.argv.push_back("INSTALL_MODES=" + modes);
@@ -49,26 +50,47 @@ TEST(Install, NothingSetuidUnlessAskedThenTheCheckpasswordProgramsAre4750) {
   test::RunResult r = make_install(plain.path(), "");
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   for (const char* prog : {"checkpw", "cram-md5-checkpw", "userdb-tool"}) {
-    const struct stat st = stat_of(plain.path() + "/usr/bin/" + prog);
+    const struct stat st = stat_of(plain.path() + "/usr/local/bin/" + prog);
     EXPECT_EQ(st.st_mode & 07777, 0755u) << prog;
     EXPECT_TRUE(S_ISREG(st.st_mode)) << prog;
+  }
+
+  // The PostgreSQL builds (install/helpers), and the installed layout working: a copy in
+  // bin/ hands a postgresql:// login to the one in libexec/checkpw/, whose libpq then
+  // finds no server there (111, its own message).
+  for (const char* prog : {"checkpw", "cram-md5-checkpw"}) {
+    const struct stat st = stat_of(plain.path() + "/usr/local/libexec/checkpw/" + prog);
+    EXPECT_EQ(st.st_mode & 07777, 0755u) << prog;
+    EXPECT_TRUE(S_ISREG(st.st_mode)) << prog;
+    test::RunOptions login;
+    login.argv = {plain.path() + "/usr/local/bin/" + prog, "/bin/true"};
+    login.env = {"CHECKPW_DB=postgresql://login@/accounts?host=/nonexistent", "PATH=/usr/bin:/bin"};
+    login.fd3_data = test::checkpassword_request("alice", "alice-pw");
+    const test::RunResult pg = test::run(login);
+    EXPECT_EQ(pg.exit_code, 111) << prog << pg.err;
+    EXPECT_NE(pg.err.find("/nonexistent/.s.PGSQL.5432"), std::string::npos) << prog << pg.err;
   }
 
   const test::TempDir setuid;
   r = make_install(setuid.path(), "nogroup");
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   for (const char* prog : {"checkpw", "cram-md5-checkpw"}) {
-    const struct stat st = stat_of(setuid.path() + "/usr/bin/" + prog);
+    const struct stat st = stat_of(setuid.path() + "/usr/local/bin/" + prog);
     EXPECT_EQ(st.st_mode & 07777, 04750u) << prog;
     EXPECT_EQ(st.st_uid, 0u) << prog;
     EXPECT_EQ(st.st_gid, nogroup) << prog;
   }
-  const struct stat tool = stat_of(setuid.path() + "/usr/bin/userdb-tool");
+  for (const char* prog : {"checkpw", "cram-md5-checkpw"}) {
+    const struct stat st = stat_of(setuid.path() + "/usr/local/libexec/checkpw/" + prog);
+    EXPECT_EQ(st.st_mode & 07777, 0755u) << prog << ": the PostgreSQL builds are never setuid";
+  }
+  const struct stat tool = stat_of(setuid.path() + "/usr/local/bin/userdb-tool");
   EXPECT_EQ(tool.st_mode & 07777, 0755u) << "userdb-tool refuses setuid; it is never installed so";
-  EXPECT_EQ(stat_of(setuid.path() + "/usr/include/checkpw.h").st_mode & 07777, 0644u);
+  EXPECT_EQ(stat_of(setuid.path() + "/usr/local/include/checkpw.h").st_mode & 07777, 0644u);
   for (const char* page :
        {"man8/checkpw.8", "man8/cram-md5-checkpw.8", "man8/userdb-tool.8", "man3/libcheckpw.3"}) {
-    EXPECT_EQ(stat_of(setuid.path() + "/usr/share/man/" + page).st_mode & 07777, 0644u) << page;
+    EXPECT_EQ(stat_of(setuid.path() + "/usr/local/share/man/" + page).st_mode & 07777, 0644u)
+        << page;
   }
 }
 
@@ -89,11 +111,11 @@ TEST(Install, ProgramsGetTheModeOwnerAndGroupThatInstallModesGives) {
   const test::TempDir dest;
   const test::RunResult r = make_install(dest.path(), "", modes);
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  const struct stat cp = stat_of(dest.path() + "/usr/bin/checkpw");
+  const struct stat cp = stat_of(dest.path() + "/usr/local/bin/checkpw");
   EXPECT_EQ(cp.st_mode & 07777, 0750u);
   EXPECT_EQ(cp.st_gid, g->gr_gid);
-  EXPECT_EQ(stat_of(dest.path() + "/usr/bin/cram-md5-checkpw").st_mode & 07777, 0711u);
-  EXPECT_EQ(stat_of(dest.path() + "/usr/bin/userdb-tool").st_mode & 07777, 0700u);
+  EXPECT_EQ(stat_of(dest.path() + "/usr/local/bin/cram-md5-checkpw").st_mode & 07777, 0711u);
+  EXPECT_EQ(stat_of(dest.path() + "/usr/local/bin/userdb-tool").st_mode & 07777, 0700u);
 }
 
 // Every rule of install/modes, broken once: make install fails (exit 2 from the script,
@@ -129,15 +151,16 @@ TEST(Install, AnInstallModesLineThatBreaksARuleStopsTheInstallBeforeAnyCopy) {
     EXPECT_NE(r.err.find(c.says), std::string::npos) << c.modes << r.err;
     EXPECT_NE(r.err.find(modes), std::string::npos) << "names the file: " << r.err;
     for (const char* prog : {"checkpw", "cram-md5-checkpw", "userdb-tool"}) {
-      EXPECT_EQ(stat_of(dest.path() + "/usr/bin/" + prog).st_mode, 0u) << prog << c.modes;
+      EXPECT_EQ(stat_of(dest.path() + "/usr/local/bin/" + prog).st_mode, 0u) << prog << c.modes;
     }
+    EXPECT_EQ(stat_of(dest.path() + "/usr/local/libexec/checkpw").st_mode, 0u) << c.modes;
   }
   if (geteuid() == 0) {
     const test::TempDir dest;
     const test::RunResult r = make_install(dest.path(), "no-such-group-here");
     EXPECT_NE(r.exit_code, 0);
     EXPECT_NE(r.err.find("no such group"), std::string::npos) << r.err;
-    EXPECT_EQ(stat_of(dest.path() + "/usr/bin/checkpw").st_mode, 0u);
+    EXPECT_EQ(stat_of(dest.path() + "/usr/local/bin/checkpw").st_mode, 0u);
   }
 }
 
