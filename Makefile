@@ -74,6 +74,7 @@ STATIC_LDFLAGS  := $(if $(SAN_FLAGS),-pie,-static-pie -Wl,--wrap=dlopen $(NO_DLO
 STATIC_PG_LIBS  := $(if $(SAN_FLAGS),,-L$(PG_PKGLIBDIR) -lpgcommon -lpgport -lssl -lcrypto \
   $(NO_GSS_OBJ) -lpthread)
 SQLITE_ONLY_LIBS = $(SQLITE_ONLY_OBJ) $(INTERNAL_A) $(LIB_A) -lsodium -lsqlite3 -lcrypt
+PROG_OBJS := $(patsubst %.cc,$(BUILD)/%.o,$(foreach p,$(PROGRAMS),$(wildcard $(p)/*.cc)))
 $(BUILD)/bin/userdb-tool: $(patsubst %.cc,$(BUILD)/%.o,$(wildcard userdb-tool/*.cc)) $(INTERNAL_A) \
   $(LIB_A)
 	@mkdir -p $(@D)
@@ -360,4 +361,4 @@ clean:
 	rm -rf build
 
 -include $(CORE_OBJS:.o=.d) $(INTERNAL_OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(BENCH_OBJS:.o=.d) $(LOGIN_RATE_OBJS:.o=.d) \
-  $(foreach p,$(PROGRAMS),$($(p)_OBJS:.o=.d))
+  $(PROG_OBJS:.o=.d) $(SQLITE_ONLY_OBJ:.o=.d) $(NO_DLOPEN_OBJ:.o=.d) $(SETUID_PATHS:.o=.d)
