@@ -47,7 +47,7 @@ LIB_PC    := $(BUILD)/lib/checkpw.pc
 
 # Internal code the programs share (lib/base, lib/auth, lib/store): one static archive,
 # never installed, headers included.
-INTERNAL_SRCS := $(filter-out lib/auth/no_dlopen.cc lib/store/store_open_sqlite.cc,\
+INTERNAL_SRCS := $(filter-out lib/auth/no_dlopen.cc lib/auth/huge_pages.cc lib/store/store_open_sqlite.cc,\
   $(wildcard lib/base/*.cc lib/auth/*.cc lib/store/*.cc))
 INTERNAL_OBJS := $(INTERNAL_SRCS:%.cc=$(BUILD)/%.o)
 INTERNAL_A    := $(BUILD)/lib/libcheckpw-internal.a
@@ -67,10 +67,10 @@ LINK_LIBS      = $(INTERNAL_A) $(LIB_A) $(LIBS)
 PROGRAMS  := $(patsubst %/main.cc,%,$(wildcard */main.cc))
 STATIC_PROGRAMS := checkpw cram-md5-checkpw
 PROG_BINS := $(PROGRAMS:%=$(BUILD)/bin/%) $(STATIC_PROGRAMS:%=$(BUILD)/libexec/checkpw/%)
-NO_DLOPEN_OBJ   := $(BUILD)/lib/auth/no_dlopen.o
+WRAP_OBJS       := $(BUILD)/lib/auth/no_dlopen.o $(BUILD)/lib/auth/huge_pages.o
 NO_GSS_OBJ      := $(BUILD)/lib/store/pg_no_gss_ldap.o
 SQLITE_ONLY_OBJ := $(BUILD)/lib/store/store_open_sqlite.o
-STATIC_LDFLAGS  := $(if $(SAN_FLAGS),-pie,-static-pie -Wl,--wrap=dlopen $(NO_DLOPEN_OBJ))
+STATIC_LDFLAGS  := $(if $(SAN_FLAGS),-pie,-static-pie -Wl,--wrap=dlopen -Wl,--wrap=mmap $(WRAP_OBJS))
 STATIC_PG_LIBS  := $(if $(SAN_FLAGS),,-L$(PG_PKGLIBDIR) -lpgcommon -lpgport -lssl -lcrypto \
   $(NO_GSS_OBJ) -lpthread)
 SQLITE_ONLY_LIBS = $(SQLITE_ONLY_OBJ) $(INTERNAL_A) $(LIB_A) -lsodium -lsqlite3 -lcrypt
@@ -81,11 +81,11 @@ $(BUILD)/bin/userdb-tool: $(patsubst %.cc,$(BUILD)/%.o,$(wildcard userdb-tool/*.
 	$(call say,LINK,$@)
 	$(Q)$(CXX) -fPIE -pie $(LDFLAGS) -o $@ $(filter %.o,$^) $(LINK_LIBS)
 define static_prog_rule
-$(BUILD)/bin/$(1): $(BUILD)/$(1)/main.o $(SQLITE_ONLY_OBJ) $(INTERNAL_A) $(LIB_A) $(NO_DLOPEN_OBJ)
+$(BUILD)/bin/$(1): $(BUILD)/$(1)/main.o $(SQLITE_ONLY_OBJ) $(INTERNAL_A) $(LIB_A) $(WRAP_OBJS)
 	@mkdir -p $$(@D)
 	$$(call say,LINK,$$@)
 	$$(Q)$$(CXX) -fPIE $(STATIC_LDFLAGS) $$(LDFLAGS) -o $$@ $(BUILD)/$(1)/main.o $(SQLITE_ONLY_LIBS)
-$(BUILD)/libexec/checkpw/$(1): $(BUILD)/$(1)/main.o $(INTERNAL_A) $(LIB_A) $(NO_DLOPEN_OBJ) \
+$(BUILD)/libexec/checkpw/$(1): $(BUILD)/$(1)/main.o $(INTERNAL_A) $(LIB_A) $(WRAP_OBJS) \
   $(NO_GSS_OBJ)
 	@mkdir -p $$(@D)
 	$$(call say,LINK,$$@)
@@ -199,13 +199,13 @@ $(SETUID_PATHS): lib/store/default_location.cc
 	  -UCHECKPW_LOCATION_FILE -DCHECKPW_LOCATION_FILE='"$(SETUID_LOCATION_FILE)"' \
 	  -UCHECKPW_HELPERDIR -DCHECKPW_HELPERDIR='"$(SETUID_HELPERDIR)"' $(CXXFLAGS) -fPIE -c -o $@ $<
 $(BUILD)/tests/setuid/libexec/checkpw/%: $(BUILD)/%/main.o $(SETUID_PATHS) $(INTERNAL_A) $(LIB_A) \
-  $(NO_DLOPEN_OBJ) $(NO_GSS_OBJ)
+  $(WRAP_OBJS) $(NO_GSS_OBJ)
 	@mkdir -p $(@D)
 	$(call say,LINK,$@)
 	$(Q)$(CXX) -fPIE $(STATIC_LDFLAGS) $(LDFLAGS) -o $@ $(BUILD)/$*/main.o $(SETUID_PATHS) \
 	  $(LINK_LIBS) $(STATIC_PG_LIBS)
 $(BUILD)/tests/setuid/%: $(BUILD)/%/main.o $(SETUID_PATHS) $(SQLITE_ONLY_OBJ) $(INTERNAL_A) \
-  $(LIB_A) $(NO_DLOPEN_OBJ)
+  $(LIB_A) $(WRAP_OBJS)
 	@mkdir -p $(@D)
 	$(call say,LINK,$@)
 	$(Q)$(CXX) -fPIE $(STATIC_LDFLAGS) $(LDFLAGS) -o $@ $(BUILD)/$*/main.o $(SETUID_PATHS) \
@@ -249,10 +249,13 @@ CHECK_FUZZ_SECONDS ?= 15
 check:
 	@MAKE='$(MAKE)' BUILD=$(BUILD) FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS) sh tests/check.sh
 
-$(LOGIN_RATE): $(LOGIN_RATE_OBJS) $(INTERNAL_A) $(LIB_A)
+# Its in-process Argon2id verify takes its memory as the programs' does: libsodium linked
+# statically, its mmap through lib/auth/huge_pages.cc.
+$(LOGIN_RATE): $(LOGIN_RATE_OBJS) $(INTERNAL_A) $(LIB_A) $(BUILD)/lib/auth/huge_pages.o
 	@mkdir -p $(@D)
 	$(call say,LINK,$@)
-	$(Q)$(CXX) -fPIE -pie $(LDFLAGS) -o $@ $(LOGIN_RATE_OBJS) $(LINK_LIBS) -lgtest -lpthread
+	$(Q)$(CXX) -fPIE -pie $(LDFLAGS) -Wl,--wrap=mmap -o $@ $(LOGIN_RATE_OBJS) \
+	  $(BUILD)/lib/auth/huge_pages.o $(INTERNAL_A) $(LIB_A) -l:libsodium.a $(LINK_LIBS) -lgtest -lpthread
 
 $(FLOOR_BIN): bench/login/floor.c
 	@mkdir -p $(@D)
@@ -361,4 +364,4 @@ clean:
 	rm -rf build
 
 -include $(CORE_OBJS:.o=.d) $(INTERNAL_OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(BENCH_OBJS:.o=.d) $(LOGIN_RATE_OBJS:.o=.d) \
-  $(PROG_OBJS:.o=.d) $(SQLITE_ONLY_OBJ:.o=.d) $(NO_DLOPEN_OBJ:.o=.d) $(SETUID_PATHS:.o=.d)
+  $(PROG_OBJS:.o=.d) $(SQLITE_ONLY_OBJ:.o=.d) $(WRAP_OBJS:.o=.d) $(SETUID_PATHS:.o=.d)

@@ -28,6 +28,7 @@
 #include <sodium.h>
 #include <sqlite3.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -389,7 +390,7 @@ int expected_exit(const std::string& name) {
 }
 
 struct Samples {
-  std::vector<double> wall_ms, cpu_ms;
+  std::vector<double> wall_ms, cpu_ms, faults;
   double batch_s = 0;  // the sum of the batches' wall times
   long logins = 0;
   long wrong_exits = 0;
@@ -399,6 +400,12 @@ std::int64_t thread_cpu_ns() {
   timespec ts{};
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
   return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+long thread_minor_faults() {
+  rusage ru{};
+  getrusage(RUSAGE_THREAD, &ru);
+  return ru.ru_minflt;
 }
 
 std::int64_t now_ns() {
@@ -420,14 +427,17 @@ void batch(const Case& c, const std::vector<std::string>& env, int streams, int 
       for (int k = 0; k < each; ++k) {
         if (c.program.empty()) {
           const std::int64_t t0 = now_ns(), c0 = thread_cpu_ns();
+          const long f0 = thread_minor_faults();
           if (!c.in_process()) ++mine.wrong_exits;
           mine.wall_ms.push_back(static_cast<double>(now_ns() - t0) / 1e6);
           mine.cpu_ms.push_back(static_cast<double>(thread_cpu_ns() - c0) / 1e6);
+          mine.faults.push_back(static_cast<double>(thread_minor_faults() - f0));
         } else {
           const Spawned r = spawn_login(c.program, env, request);
           if (r.exit_code != expected_exit(c.name)) ++mine.wrong_exits;
           mine.wall_ms.push_back(static_cast<double>(r.wall_ns) / 1e6);
           mine.cpu_ms.push_back(static_cast<double>(r.cpu_ns) / 1e6);
+          mine.faults.push_back(static_cast<double>(r.minor_faults));
         }
       }
     });
@@ -437,6 +447,7 @@ void batch(const Case& c, const std::vector<std::string>& env, int streams, int 
   for (const Samples& m : per) {
     out.wall_ms.insert(out.wall_ms.end(), m.wall_ms.begin(), m.wall_ms.end());
     out.cpu_ms.insert(out.cpu_ms.end(), m.cpu_ms.begin(), m.cpu_ms.end());
+    out.faults.insert(out.faults.end(), m.faults.begin(), m.faults.end());
     out.logins += static_cast<long>(m.wall_ms.size());
     out.wrong_exits += m.wrong_exits;
   }
@@ -448,7 +459,7 @@ struct Row {
   int streams;
   std::string name;
   long logins, wrong_exits;
-  double rate, median_ms, p99_ms, cpu_ms;
+  double rate, median_ms, p99_ms, cpu_ms, faults;
 };
 
 double p99(std::vector<double> v) {
@@ -511,7 +522,7 @@ void measure(const std::string& store, long size, const std::string& location,
       Samples& s = samples[c];
       rows.push_back({store, size, streams, all[c].name, s.logins, s.wrong_exits,
                       static_cast<double>(s.logins) / s.batch_s, median(s.wall_ms), p99(s.wall_ms),
-                      median(s.cpu_ms)});
+                      median(s.cpu_ms), median(s.faults)});
     }
   }
 }
@@ -587,14 +598,15 @@ int run(const Options& o) {
 
   // The table.
   std::printf(
-      "login rate on %s, %u cores; failure delay 0; median and p99 wall ms, CPU ms "
-      "per login\n",
+      "login rate on %s, %u cores; failure delay 0; median and p99 wall ms, CPU ms and "
+      "page faults per login\n",
       cpu_model().c_str(), std::thread::hardware_concurrency());
-  std::printf("%-9s %9s %7s %-12s %9s %9s %9s %9s %6s\n", "store", "accounts", "streams", "case",
-              "logins/s", "median", "p99", "cpu", "wrong");
+  std::printf("%-9s %9s %7s %-12s %9s %9s %9s %9s %7s %6s\n", "store", "accounts", "streams",
+              "case", "logins/s", "median", "p99", "cpu", "faults", "wrong");
   for (const Row& r : rows) {
-    std::printf("%-9s %9ld %7d %-12s %9.1f %9.3f %9.3f %9.3f %6ld\n", r.store.c_str(), r.size,
-                r.streams, r.name.c_str(), r.rate, r.median_ms, r.p99_ms, r.cpu_ms, r.wrong_exits);
+    std::printf("%-9s %9ld %7d %-12s %9.1f %9.3f %9.3f %9.3f %7.0f %6ld\n", r.store.c_str(), r.size,
+                r.streams, r.name.c_str(), r.rate, r.median_ms, r.p99_ms, r.cpu_ms, r.faults,
+                r.wrong_exits);
   }
 
   // The ratios the issue sets, for every database size and stream count measured.
@@ -683,7 +695,8 @@ int run(const Options& o) {
        << ", \"streams\": " << r.streams << ", \"case\": \"" << r.name
        << "\", \"logins\": " << r.logins << ", \"wrong_exits\": " << r.wrong_exits
        << ", \"logins_per_s\": " << r.rate << ", \"median_ms\": " << r.median_ms
-       << ", \"p99_ms\": " << r.p99_ms << ", \"cpu_ms\": " << r.cpu_ms << "}";
+       << ", \"p99_ms\": " << r.p99_ms << ", \"cpu_ms\": " << r.cpu_ms
+       << ", \"minor_faults\": " << r.faults << "}";
   }
   js << "], \"ratios\": [";
   for (std::size_t i = 0; i < ratios.size(); ++i) {

@@ -60,6 +60,7 @@ Spawned spawn_login(const std::string& program, const std::vector<std::string>& 
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
           .count();
   s.cpu_ns = ns_of(ru.ru_utime) + ns_of(ru.ru_stime);
+  s.minor_faults = ru.ru_minflt;
   if (WIFEXITED(status)) s.exit_code = WEXITSTATUS(status);
   return s;
 }

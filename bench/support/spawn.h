@@ -13,6 +13,7 @@ struct Spawned {
   int exit_code = -1;        // -1 when it could not be run or was killed by a signal
   std::int64_t wall_ns = 0;  // from just before the spawn to the reaping
   std::int64_t cpu_ns = 0;   // the child's user + system time
+  long minor_faults = 0;     // the child's page faults that read no disk (ru_minflt)
 };
 
 Spawned spawn_login(const std::string& program, const std::vector<std::string>& env,
