@@ -110,7 +110,7 @@ BENCH_BIN  := $(BUILD)/bench/checkpw_bench
 LOGIN_RATE_OBJS := $(BUILD)/bench/login/login_rate.o $(BUILD)/bench/support/spawn.o \
   $(BUILD)/tests/support/postgres.o $(BUILD)/tests/support/runner.o $(BUILD)/tests/support/util.o
 LOGIN_RATE := $(BUILD)/bench/login-rate
-FLOOR_BIN  := $(BUILD)/bench/floor
+FLOOR_BIN  := $(BUILD)/bench/floor $(BUILD)/bench/floor-verify
 
 .PHONY: all deps test check deb bench demo install uninstall clean format format-check san fuzz notqmail
 .DEFAULT_GOAL := all
@@ -257,10 +257,15 @@ $(LOGIN_RATE): $(LOGIN_RATE_OBJS) $(INTERNAL_A) $(LIB_A) $(BUILD)/lib/auth/huge_
 	$(Q)$(CXX) -fPIE -pie $(LDFLAGS) -Wl,--wrap=mmap -o $@ $(LOGIN_RATE_OBJS) \
 	  $(BUILD)/lib/auth/huge_pages.o $(INTERNAL_A) $(LIB_A) -l:libsodium.a $(LINK_LIBS) -lgtest -lpthread
 
-$(FLOOR_BIN): bench/login/floor.c
+$(BUILD)/bench/floor: bench/login/floor.c
 	@mkdir -p $(@D)
 	$(call say,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -static -o $@ $<
+$(BUILD)/bench/floor-verify: bench/login/floor_verify.c $(BUILD)/lib/auth/huge_pages.o
+	@mkdir -p $(@D)
+	$(call say,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -fPIE -c -o $@.o $<
+	$(Q)$(CXX) -static-pie -Wl,--wrap=mmap -o $@ $@.o $(BUILD)/lib/auth/huge_pages.o -l:libsodium.a
 
 # Google Benchmark (JSON in build/bench.json), then the login-rate driver (a table, and
 # JSON in build/login-rate.json); BENCH_ARGS and LOGIN_RATE_ARGS pass options to each.
