@@ -257,11 +257,11 @@ $(LOGIN_RATE): $(LOGIN_RATE_OBJS) $(INTERNAL_A) $(LIB_A) $(BUILD)/lib/auth/huge_
 	$(Q)$(CXX) -fPIE -pie $(LDFLAGS) -Wl,--wrap=mmap -o $@ $(LOGIN_RATE_OBJS) \
 	  $(BUILD)/lib/auth/huge_pages.o $(INTERNAL_A) $(LIB_A) -l:libsodium.a $(LINK_LIBS) -lgtest -lpthread
 
-$(BUILD)/bench/floor: bench/login/floor.c
+$(BUILD)/bench/floor: bench/login/floor.c bench/login/floor_read.h
 	@mkdir -p $(@D)
 	$(call say,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -static -o $@ $<
-$(BUILD)/bench/floor-verify: bench/login/floor_verify.c $(BUILD)/lib/auth/huge_pages.o
+$(BUILD)/bench/floor-verify: bench/login/floor_verify.c bench/login/floor_read.h $(BUILD)/lib/auth/huge_pages.o
 	@mkdir -p $(@D)
 	$(call say,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -fPIE -c -o $@.o $<

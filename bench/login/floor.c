@@ -3,17 +3,12 @@
  * fd 3 to end of file (at most 512 bytes), then exec the subprogram. Not installed. */
 #include <unistd.h>
 
+#include "floor_read.h"
+
 int main(int argc, char** argv) {
   char buf[513];
-  size_t got = 0;
-  for (;;) {
-    ssize_t n = read(3, buf + got, sizeof buf - got);
-    if (n < 0) return 111;
-    if (n == 0) break;
-    got += (size_t)n;
-    if (got == sizeof buf) return 2;
-  }
-  close(3);
+  const long got = floor_read_request(buf, sizeof buf);
+  if (got < 0) return (int)-got;
   if (argc < 2) return 2;
   execv(argv[1], argv + 1);
   return 111;

@@ -8,17 +8,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "floor_read.h"
+
 int main(int argc, char** argv) {
   char buf[513];
-  size_t got = 0;
-  for (;;) {
-    ssize_t n = read(3, buf + got, sizeof buf - got);
-    if (n < 0) return 111;
-    if (n == 0) break;
-    got += (size_t)n;
-    if (got == sizeof buf) return 2;
-  }
-  close(3);
+  const long n = floor_read_request(buf, sizeof buf);
+  if (n < 0) return (int)-n;
+  const size_t got = (size_t)n;
   const char* user_end = memchr(buf, '\0', got);
   if (user_end == NULL) return 2;
   const char* password = user_end + 1;
