@@ -139,7 +139,8 @@ $(BUILD)/%.o: %.cc
 	$(call say,CXX,$@)
 	$(Q)$(CXX) $(CPPFLAGS) $(CXXFLAGS) -fPIE -c -o $@ $<
 
-$(BUILD)/lib/store/default_location.o $(BUILD)/userdb-tool/args.o: $(PATHS_STAMP)
+$(BUILD)/lib/store/default_location.o $(BUILD)/userdb-tool/args.o \
+  $(BUILD)/tests/checkpw/pg_build_test.o $(BUILD)/tests/userdb-tool/output_test.o: $(PATHS_STAMP)
 
 $(NO_GSS_OBJ): lib/store/pg_no_gss_ldap.c
 	@mkdir -p $(@D)
