@@ -56,18 +56,4 @@ inline void store4(unsigned char* p, std::uint32_t four) noexcept {
 
 }  // namespace hex_detail
 
-// The fixed-size form, inline, for the CRAM-MD5 response (32 digits): no call, and
-// nothing wiped here: on false `out` holds garbage the caller must wipe with the rest
-// of its secrets.
-template <std::size_t N>
-requires(N % 4 == 0)
-    [[nodiscard]] inline bool hex_decode_fixed(std::span<unsigned char, N> out,
-                                               std::span<const unsigned char, 2 * N> in) noexcept {
-  std::uint64_t bad = 0;
-  for (std::size_t i = 0; i < N / 4; ++i)
-    hex_detail::store4(out.data() + 4 * i,
-                       hex_detail::decode8(hex_detail::load8(in.data() + 8 * i), &bad));
-  return bad == 0;
-}
-
 }  // namespace checkpw

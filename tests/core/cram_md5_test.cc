@@ -119,6 +119,28 @@ TEST(CramMd5, RejectsWrongResponses) {
   }
 }
 
+// Every byte value in every position of a right response, on the short path and the
+// long one: accepted exactly when it is the right digit in either case.
+TEST(CramMd5, EveryByteInEveryPositionOfTheResponse) {
+  const auto secret = secret_of("tanstaaftanstaaf");
+  const std::string long_challenge = std::string(kRfcChallenge) + std::string(40, 'x');
+  const std::string long_response =
+      openssl_hmac_hex(test::bytes_of("tanstaaftanstaaf"), test::bytes_of(long_challenge));
+  for (const auto& [challenge, right] :
+       {std::pair<std::string, std::string>(kRfcChallenge, kRfcResponse),
+        std::pair<std::string, std::string>(long_challenge, long_response)}) {
+    for (std::size_t pos = 0; pos < right.size(); ++pos) {
+      for (int c = 0; c < 256; ++c) {
+        std::string r = right;
+        r[pos] = static_cast<char>(c);
+        const bool same = std::tolower(c) == right[pos];
+        ASSERT_EQ(verify(secret, challenge, r), same)
+            << "char " << c << " at " << pos << " of a " << challenge.size() << "-byte challenge";
+      }
+    }
+  }
+}
+
 // The short path (challenges under 56 bytes: one block each for the inner and outer
 // hash) and the long path meet at 56: every length from 0 to 130, both compressions'
 // dispatch as this CPU has it, and responses in both cases from OpenSSL.

@@ -73,26 +73,5 @@ TEST(Hex, RoundTripsAndRejectsAtEveryLength) {
   }
 }
 
-// The inline fixed-size decoder against the general one: every byte value in every
-// position of a 32-digit response, in a valid and an otherwise-valid setting.
-TEST(Hex, FixedSizeDecoderAgreesWithTheGeneralOne) {
-  const std::string base = "0123456789abcdefABCDEF0123456789";
-  for (std::size_t pos = 0; pos < base.size(); ++pos) {
-    for (int c = 0; c < 256; ++c) {
-      std::string s = base;
-      s[pos] = static_cast<char>(c);
-      const auto in = test::bytes_of(s);
-      unsigned char general[16], fixed[16];
-      const bool ok = hex_decode(general, in);
-      ASSERT_EQ(hex_decode_fixed(std::span(fixed), std::span(in).first<32>()), ok)
-          << "char " << c << " at " << pos;
-      if (ok) {
-        ASSERT_EQ(test::to_hex(fixed, 16), test::to_hex(general, 16));
-      }
-      ASSERT_EQ(ok, std::isxdigit(c) != 0) << "char " << c << " at " << pos;
-    }
-  }
-}
-
 }  // namespace
 }  // namespace checkpw
