@@ -110,7 +110,7 @@ BENCH_BIN  := $(BUILD)/bench/checkpw_bench
 LOGIN_RATE_OBJS := $(BUILD)/bench/login/login_rate.o $(BUILD)/bench/support/spawn.o \
   $(BUILD)/tests/support/postgres.o $(BUILD)/tests/support/runner.o $(BUILD)/tests/support/util.o
 LOGIN_RATE := $(BUILD)/bench/login-rate
-FLOOR_BIN  := $(BUILD)/bench/floor $(BUILD)/bench/floor-verify
+FLOOR_BIN  := $(BUILD)/bench/floor $(BUILD)/bench/floor-verify $(BUILD)/bench/floor-sqlite
 
 .PHONY: all deps test check deb bench demo install uninstall clean format format-check san fuzz notqmail
 .DEFAULT_GOAL := all
@@ -267,6 +267,11 @@ $(BUILD)/bench/floor-verify: bench/login/floor_verify.c bench/login/floor_read.h
 	$(call say,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -fPIE -c -o $@.o $<
 	$(Q)$(CXX) -static-pie -Wl,--wrap=mmap -o $@ $@.o $(BUILD)/lib/auth/huge_pages.o -l:libsodium.a
+$(BUILD)/bench/floor-sqlite: bench/login/floor_sqlite.c bench/login/floor_read.h $(BUILD)/lib/auth/no_dlopen.o
+	@mkdir -p $(@D)
+	$(call say,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -fPIE -c -o $@.o $<
+	$(Q)$(CXX) -static-pie -Wl,--wrap=dlopen -o $@ $@.o $(BUILD)/lib/auth/no_dlopen.o -lsqlite3
 
 # Google Benchmark (JSON in build/bench.json), then the login-rate driver (a table, and
 # JSON in build/login-rate.json); BENCH_ARGS and LOGIN_RATE_ARGS pass options to each.

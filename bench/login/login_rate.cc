@@ -11,6 +11,9 @@
 //   verify        one in-process Argon2id verify at the database's cost (no process)
 //   floor-verify  bench/login/floor_verify.c: floor plus that verify of the request's
 //                 password, in its new process (the least a plaintext program costs)
+//   floor-sqlite  bench/login/floor_sqlite.c: floor plus opening the SQLite file and one
+//                 SELECT of the user's row (the least a lookup in the file costs; not
+//                 run for the PostgreSQL stores)
 // over databases of each --sizes accounts, with each --streams concurrent login streams;
 // failure_delay_ms is 0. Each stream logs in as its own account, as a mail client polls.
 // Then the WAL phase: --wal-logins CRAM-MD5 logins of distinct accounts of the largest
@@ -230,6 +233,12 @@ std::vector<Case> cases(bool postgres) {
        [](int s) { return request_of(stream_user(s), kPassword); },
        {}},
   };
+  if (!postgres) {
+    all.push_back({"floor-sqlite",
+                   kBuild + "/bench/floor-sqlite",
+                   [](int s) { return request_of(stream_user(s), "x"); },
+                   {}});
+  }
   if (postgres) {
     all.push_back({"connect", "", nullptr, {}});
     all.push_back({"connect+read", "", nullptr, {}});
@@ -634,6 +643,11 @@ int run(const Options& o) {
       const Row* floor_verify = find(rows, size, streams, "floor-verify");
       ratios.push_back({"plain-right time / floor-verify time" + at,
                         plain->median_ms / floor_verify->median_ms, "", true});
+      const Row* floor_sqlite = find(rows, size, streams, "floor-sqlite");
+      ratios.push_back(
+          {"cram-right rate / floor-sqlite rate" + at, cram->rate / floor_sqlite->rate, "", true});
+      ratios.push_back(
+          {"floor-sqlite rate / floor rate" + at, floor_sqlite->rate / floor->rate, "", true});
     }
   }
   if (large != small && wants("sqlite")) {
