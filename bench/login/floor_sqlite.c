@@ -1,7 +1,8 @@
 /* The floor of a login that looks its user up in SQLite (bench/login): floor.c plus the
  * least such a lookup is, in a new process: open $CHECKPW_DB read-only, one SELECT of the
  * user's row, close. Static like the programs, with the same libsqlite3.a, and nothing
- * else: no checks, no bookkeeping, no verify. Exits 1 for an unknown user, else execs
+ * else but the busy timeout the programs set too (concurrent streams meet SQLite's
+ * locks): no checks, no bookkeeping, no verify. Exits 1 for an unknown user, else execs
  * the subprogram. Not installed. */
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@ int main(int argc, char** argv) {
   sqlite3* db = NULL;
   sqlite3_stmt* st = NULL;
   if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+      sqlite3_busy_timeout(db, 5000) != SQLITE_OK ||
       sqlite3_prepare_v2(db, "SELECT cram_md5 FROM accounts WHERE name = ?1", -1, &st, NULL) !=
           SQLITE_OK ||
       sqlite3_bind_text(st, 1, buf, -1, SQLITE_STATIC) != SQLITE_OK)
