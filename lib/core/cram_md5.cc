@@ -104,33 +104,19 @@ void fill_block(unsigned char* block, std::span<const unsigned char> msg) noexce
   md5_store_word(block + 60, 0);
 }
 
-// Everything a short verify holds that depends on the secret, wiped in one call. The
-// block holds only the challenge and padding (public), the response is the caller's.
+// Everything a short verify holds that depends on the secret, and the response as
+// words, wiped in one call. The block holds only the challenge and padding (public).
 struct ShortVerify {
-  Md5State inner, outer, mac;
+  Md5State inner, outer, mac, given;
 };
 
-// sodium_memzero's effect without its call: the stores cannot be dropped, as the empty
-// asm may read the object after them.
-template <class T>
-void wipe_inline(T& object) noexcept {
-  std::memset(&object, 0, sizeof object);
-  __asm__ __volatile__("" : : "r"(&object) : "memory");
-}
-
-// Zero when the 32 digits spell `mac` (each word little-endian, as the digest is laid
-// out), nonzero otherwise; *bad gets a high bit for any character that is not a digit.
-// The digits are decoded straight into words and compared there: no bytes stored, no
-// call, and nothing that branches on or indexes by the response or the secret.
-std::uint32_t response_diff(const unsigned char* digits, const Md5State& mac,
-                            std::uint64_t* bad) noexcept {
-  std::uint32_t diff = 0;
+// The 32 digits straight into the four words they spell (each little-endian, as the
+// digest is laid out), so that they compare with the MAC's state as it stands: no byte
+// stores in between. *bad gets a high bit for any character that is not a digit.
+void response_words(const unsigned char* digits, Md5State& words, std::uint64_t* bad) noexcept {
   for (std::size_t i = 0; i < 4; ++i) {
-    diff |= hex_detail::decode8(hex_detail::load8(digits + 8 * i), bad) ^ mac[i];
+    words[i] = hex_detail::decode8(hex_detail::load8(digits + 8 * i), bad);
   }
-  // Keep the compiler from turning the accumulation into an early exit.
-  __asm__("" : "+r"(diff));
-  return diff;
 }
 
 }  // namespace
@@ -143,25 +129,24 @@ bool cram_md5_verify(std::span<const unsigned char, kCramMd5SecretSize> secret,
                      std::span<const unsigned char> response) noexcept {
   if (response.size() != kCramMd5ResponseSize) return false;  // length is public
   ShortVerify v;
-  std::uint64_t bad = 0;
-  std::uint32_t diff;
   if (challenge.size() < 56) {
     unsigned char block[kMd5BlockSize];
     load_state(v.outer, secret.data());
     load_state(v.inner, secret.data() + 16);
     fill_block(block, challenge);
     md5_hmac_block(md5_impl(), v.inner, v.outer, block, v.mac);
-    diff = response_diff(response.data(), v.mac, &bad);
   } else {
     unsigned char expected[kMd5DigestSize];
     cram_md5_digest(secret, challenge, expected);
     load_state(v.mac, expected);
     sodium_memzero(expected, sizeof expected);
-    diff = response_diff(response.data(), v.mac, &bad);
   }
-  wipe_inline(v);
-  // Both checks always run, so a bad digit costs the same as a mismatch.
-  return (bad == 0) & (diff == 0);
+  // Decode and compare unconditionally so a bad digit costs the same as a mismatch.
+  std::uint64_t bad = 0;
+  response_words(response.data(), v.given, &bad);
+  const bool same = sodium_memcmp(v.mac.data(), v.given.data(), sizeof v.mac) == 0;
+  sodium_memzero(&v, sizeof v);
+  return (bad == 0) & same;
 }
 
 }  // namespace checkpw

@@ -3,8 +3,8 @@
 // {CRAM-MD5} layout: the outer (opad) MD5 state A,B,C,D, then the inner (ipad) state,
 // each word 32-bit little-endian; 32 bytes in all. It is password-equivalent for
 // CRAM-MD5: keep it in wiped buffers and never log it.
-// Verification compares in constant time (every word XORed and ORed together, then
-// one test) and never branches on the response's contents or the secret.
+// Verification compares in constant time (sodium_memcmp) and never branches on the
+// response's contents.
 #pragma once
 
 #include <cstddef>
