@@ -79,13 +79,14 @@ struct Options {
   std::vector<std::string> stores{"sqlite", "postgres", "pgbouncer", "pg-peer"};
 };
 
-[[noreturn]] void usage() {
+// --help: the usage on stdout, exit 0; a bad argument: on stderr, exit 2.
+[[noreturn]] void usage(bool asked = false) {
   std::fputs(
       "usage: login-rate [--sizes N,...] [--streams N,...] [--logins N] [--rounds N]\n"
       "                  [--wal-logins N] [--json FILE] [--data-dir DIR]\n"
       "                  [--stores sqlite,postgres,pgbouncer,pg-peer]\n",
-      stderr);
-  std::exit(2);
+      asked ? stdout : stderr);
+  std::exit(asked ? 0 : 2);
 }
 
 template <typename T>
@@ -102,6 +103,7 @@ Options parse(int argc, char** argv) {
   Options o;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
+    if (a == "--help" || a == "-h") usage(true);
     if (i + 1 >= argc) usage();
     const std::string v = argv[++i];
     if (a == "--sizes") {
