@@ -14,7 +14,7 @@ int main(int argc, char** argv) {
     Decision d;  // a temporary failure until the steps decide otherwise
     if (run_ready(run, argc, argv, d)) {
       Request req;   // wiped when this scope closes
-      Lookup found;  // the store is open, read-only, only inside this scope
+      Lookup found;  // settings and account (the store is closed again)
       // 2. Read fd 3.  3. Look up the account.  4. Decide.
       if (request_take(run, req, d) && account_look_up(run, req, found, d)) {
         decide(login_of(run, req), found.settings, found.account, d);

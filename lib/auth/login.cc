@@ -136,8 +136,9 @@ bool account_look_up(const Run& run, const Request& req, Lookup& found, Decision
                 temp_error(store.error().message + " (" + take_over_failure + ")"));
   }
   if (!store) return fail("open database", store.error());
-  found.store = std::move(store.value());
-  Result<Settings> settings = found.store->settings();
+  // Closed on return: no handle (and no read transaction) stays open through the verify.
+  const std::unique_ptr<Store> db = std::move(store.value());
+  Result<Settings> settings = db->settings();
   if (!settings) return fail("read settings", settings.error());
   found.settings = std::move(settings.value());
   if (!deadline_arm(
@@ -146,7 +147,7 @@ bool account_look_up(const Run& run, const Request& req, Lookup& found, Decision
     d.set(Verdict::kTempFail, "deadline-unavailable");
     return false;
   }
-  Result<std::optional<Account>> account = account_lookup(*found.store, found.settings, req.user);
+  Result<std::optional<Account>> account = account_lookup(*db, found.settings, req.user);
   if (!account) return fail("look up user", account.error());
   found.account = std::move(account.value());
   return true;

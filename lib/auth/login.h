@@ -56,10 +56,10 @@ Run run_start(const char* prog, Program program, const ProcessInfo& proc);
 // Reads fd 3 (at most 512 bytes, then closed) and splits the fields.
 [[nodiscard]] bool request_take(Run& run, Request& req, Decision& d);
 
-// What the store says: settings and the account (the store open read-only meanwhile).
+// What the store says: settings and the account, read from a store opened read-only
+// and closed again before this returns (SQLite: both from one snapshot).
 // Once the settings are read, the deadline becomes deadline_ms plus failure_delay_ms.
 struct Lookup {
-  std::unique_ptr<Store> store;
   Settings settings;
   std::optional<Account> account;
 };

@@ -28,7 +28,9 @@ inline constexpr unsigned kTidySeconds = 10;
 class SqliteStore final : public AdminStore {
  public:
   enum class Mode {
-    kDecide,    // read-only, current schema (the programs' decision, userdb-tool's reads)
+    kDecide,    // read-only, current schema (userdb-tool's reads)
+    kLogin,     // as kDecide, all reads in one snapshot, until the connection closes (the
+                // programs' decision: open, settings, one find, close)
     kBookkeep,  // read-write, current schema, gives up on a busy writer after 200 ms
     kAdmin,     // read-write, any schema from 1 to ours (userdb-tool; migrate() first)
     kInspect,   // read-only, any schema, settings not read (userdb-tool check)
@@ -88,6 +90,10 @@ class SqliteStore final : public AdminStore {
  private:
   SqliteStore(SqliteDb db, std::string path) : db_(std::move(db)), path_(std::move(path)) {}
   Status prepare_connection(Mode mode);
+  // open() with -shm mapped read-only or not; *shm_missing (when given) says whether the
+  // first read failed because -shm could not be opened.
+  static Result<SqliteStore> open_with(const std::string& path, Mode mode, bool shm_read_only,
+                                       bool* shm_missing);
 
   SqliteDb db_;
   std::string path_;

@@ -27,7 +27,7 @@ Result<std::unique_ptr<Store>> store_open(const std::string& location, StoreAcce
         PgStore::open(location, decide ? PgStore::Mode::kDecide : PgStore::Mode::kBookkeep));
   }
   return boxed<Store>(SqliteStore::open(
-      location, decide ? SqliteStore::Mode::kDecide : SqliteStore::Mode::kBookkeep));
+      location, decide ? SqliteStore::Mode::kLogin : SqliteStore::Mode::kBookkeep));
 }
 
 Result<std::unique_ptr<AdminStore>> admin_store_open(const std::string& location,

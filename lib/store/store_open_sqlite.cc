@@ -18,7 +18,7 @@ Result<std::unique_ptr<Store>> store_open(const std::string& location, StoreAcce
                       std::string(program_helper_dir()) + " could not be run");
   }
   Result<SqliteStore> s =
-      SqliteStore::open(location, access == StoreAccess::kDecide ? SqliteStore::Mode::kDecide
+      SqliteStore::open(location, access == StoreAccess::kDecide ? SqliteStore::Mode::kLogin
                                                                  : SqliteStore::Mode::kBookkeep);
   if (!s) return s.error();
   return std::unique_ptr<Store>(new SqliteStore(std::move(s.value())));

@@ -1,5 +1,6 @@
 #include "store/sqlite_store.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sodium.h>
 #include <sys/stat.h>
@@ -431,6 +432,87 @@ TEST(SqliteStore, GroupMemberReadsWithAndWithoutAWriter) {
   }
   EXPECT_EQ(file_gid(path + "-shm"), test::kNobody.gid);
   EXPECT_EQ(reader("second", true), 0);
+}
+
+struct timespec file_mtime(const std::string& p) {
+  struct stat st {};
+  EXPECT_EQ(stat(p.c_str(), &st), 0) << p;
+  return st.st_mtim;
+}
+
+// Sets -shm's modification time to 2001, so that any write to it shows.
+void age(const std::string& p) {
+  const struct timespec old[2] = {{1000000000, 0}, {1000000000, 0}};
+  ASSERT_EQ(utimensat(AT_FDCWD, p.c_str(), old, 0), 0) << p;
+}
+
+// The decision writes nothing, not even -shm (mapped read-only; with no other connection
+// open, SQLite keeps the WAL's index in private memory). Root included, and in a directory
+// whose name holds URI syntax ('?', '#', '%', a space, and a leading "//").
+TEST(SqliteStore, DecisionWritesNotEvenTheShm) {
+  test::TempDir dir;
+  const std::string odd = dir.file("we?ird #dir%41");
+  ASSERT_EQ(mkdir(odd.c_str(), 0700), 0);
+  const std::string path = "/" + odd + "/users.db";
+  {
+    auto u = must_create(path);
+    ASSERT_TRUE(u.add(make_account("a")).ok());
+    ASSERT_TRUE(u.add(make_account("b")).ok());
+  }
+  age(path + "-shm");
+  const std::string shm_before = test::read_file(path + "-shm");
+  for (const char* name : {"a", "b"}) {
+    auto ro = SqliteStore::open(path, SqliteStore::Mode::kDecide);
+    ASSERT_TRUE(ro.ok()) << ro.error().message;
+    auto f = ro->find(name);
+    ASSERT_TRUE(f.ok()) << f.error().message;
+    ASSERT_TRUE(f->has_value()) << name;
+    EXPECT_EQ(password_verify((*f)->hash, bytes_of("secret")), PasswordCheck::kMatch);
+  }
+  EXPECT_EQ(file_mtime(path + "-shm").tv_sec, 1000000000);
+  EXPECT_EQ(test::read_file(path + "-shm"), shm_before);
+
+  // With a writer connected the shared index is used (read-only) and sees its commits.
+  auto writer = SqliteStore::open(path, SqliteStore::Mode::kAdmin);
+  ASSERT_TRUE(writer.ok());
+  ASSERT_TRUE(writer->add(make_account("c")).ok());
+  auto ro = SqliteStore::open(path, SqliteStore::Mode::kDecide);
+  ASSERT_TRUE(ro.ok()) << ro.error().message;
+  auto f = ro->find("c");
+  ASSERT_TRUE(f.ok()) << f.error().message;
+  EXPECT_TRUE(f->has_value());
+}
+
+// A missing -shm cannot be mapped read-only; root's decision then opens the ordinary
+// way, which creates it (a group member cannot: GroupMemberReadsWithAndWithoutAWriter).
+TEST(SqliteStore, DecisionWithoutShmCreatesIt) {
+  test::TempDir dir;
+  const std::string path = dir.file("users.db");
+  { ASSERT_TRUE(must_create(path).add(make_account("a")).ok()); }
+  ASSERT_EQ(unlink((path + "-shm").c_str()), 0);
+  auto ro = SqliteStore::open(path, SqliteStore::Mode::kDecide);
+  ASSERT_TRUE(ro.ok()) << ro.error().message;
+  auto f = ro->find("a");
+  ASSERT_TRUE(f.ok()) << f.error().message;
+  EXPECT_TRUE(f->has_value());
+  EXPECT_EQ(file_mode(path + "-shm"), 0600u);
+}
+
+// A login reads in one snapshot: what it read first (settings) and what it reads last
+// (the account) are from the same state of the file, whatever a writer commits between.
+TEST(SqliteStore, DecisionReadsOneSnapshot) {
+  test::TempDir dir;
+  const std::string path = dir.file("users.db");
+  auto writer = must_create(path);
+  auto ro = SqliteStore::open(path, SqliteStore::Mode::kLogin);
+  ASSERT_TRUE(ro.ok()) << ro.error().message;
+  ASSERT_TRUE(writer.add(make_account("late")).ok());
+  auto f = ro->find("late");
+  ASSERT_TRUE(f.ok()) << f.error().message;
+  EXPECT_FALSE(f->has_value()) << "a commit after the open leaked into the decision";
+  auto again = SqliteStore::open(path, SqliteStore::Mode::kLogin);
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->find("late").value().has_value());
 }
 
 // A reader kept open while a writer changes accounts sees every account whole.
