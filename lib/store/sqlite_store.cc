@@ -154,23 +154,38 @@ Status SqliteStore::prepare_connection(Mode mode) {
   return ok_status();
 }
 
-// kDecide and kLogin write nothing, not even -shm: they map -shm read-only, as a group member
-// without write permission must (doc/design.md section 7). When no other connection has
-// it open, SQLite builds the WAL's index in its own memory instead of truncating and
+// kDecide and kLogin write nothing, not even -shm: they map -shm read-only, as a group
+// member without write permission must (doc/design.md section 7). When no other connection
+// has it open, SQLite builds the WAL's index in its own memory instead of truncating and
 // rebuilding the shared one, so a login no longer dirties -shm's pages (measured 3% of a
-// CRAM-MD5 login). A missing -shm cannot be opened that way; then the ordinary open,
-// which creates it, as it did before.
+// CRAM-MD5 login). Two cases need the ordinary open, which can write -shm: a missing -shm
+// (it creates it), and an index that a writer has just reset but not yet rebuilt
+// (SQLITE_READONLY_RECOVERY: it rebuilds it, or waits for the writer). A group member,
+// whose ordinary open is read-only too, tries again for the busy timeout before it fails.
 Result<SqliteStore> SqliteStore::open(const std::string& path, Mode mode) {
-  if (mode == Mode::kDecide || mode == Mode::kLogin) {
-    bool shm_missing = false;
-    auto s = open_with(path, mode, true, &shm_missing);
-    if (s || !shm_missing) return s;
+  if (mode != Mode::kDecide && mode != Mode::kLogin) return open_with(path, mode, false, nullptr);
+  timespec start{};
+  clock_gettime(CLOCK_MONOTONIC, &start);
+  bool shm_read_only = true;
+  for (;;) {
+    ShmTrouble why = ShmTrouble::kNone;
+    auto s = open_with(path, mode, shm_read_only, &why);
+    if (s || why == ShmTrouble::kNone) return s;
+    if (!shm_read_only) {
+      timespec now{};
+      clock_gettime(CLOCK_MONOTONIC, &now);
+      const long long waited_ms =
+          (now.tv_sec - start.tv_sec) * 1000LL + (now.tv_nsec - start.tv_nsec) / 1000000;
+      if (why == ShmTrouble::kMissing || waited_ms >= kDefaultBusyTimeoutMs) return s;
+      const timespec pause{0, 1000000};  // 1 ms: a writer's rebuild takes about that
+      nanosleep(&pause, nullptr);
+    }
+    shm_read_only = false;
   }
-  return open_with(path, mode, false, nullptr);
 }
 
 Result<SqliteStore> SqliteStore::open_with(const std::string& path, Mode mode, bool shm_read_only,
-                                           bool* shm_missing) {
+                                           ShmTrouble* why) {
   const bool writable = mode == Mode::kBookkeep || mode == Mode::kAdmin;
   auto opened =
       shm_read_only
@@ -187,8 +202,10 @@ Result<SqliteStore> SqliteStore::open_with(const std::string& path, Mode mode, b
     if (auto r = s.db_.exec("BEGIN"); !r) return r.error();
   }
   auto version = checkpw::schema_version(s.db_);
-  if (!version && shm_missing != nullptr) {
-    *shm_missing = (sqlite3_extended_errcode(s.db_.get()) & 0xff) == SQLITE_CANTOPEN;
+  if (!version && why != nullptr) {
+    const int rc = sqlite3_extended_errcode(s.db_.get());
+    if ((rc & 0xff) == SQLITE_CANTOPEN) *why = ShmTrouble::kMissing;
+    if (rc == SQLITE_READONLY_RECOVERY) *why = ShmTrouble::kRecovering;
   }
   if (!version) return version.error();
   if (mode == Mode::kInspect) return s;

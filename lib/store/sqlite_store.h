@@ -90,10 +90,11 @@ class SqliteStore final : public AdminStore {
  private:
   SqliteStore(SqliteDb db, std::string path) : db_(std::move(db)), path_(std::move(path)) {}
   Status prepare_connection(Mode mode);
-  // open() with -shm mapped read-only or not; *shm_missing (when given) says whether the
-  // first read failed because -shm could not be opened.
+  // open() with -shm mapped read-only or not; *why (when given) says whether the first read
+  // failed because -shm could not be opened or because its index needs rebuilding.
+  enum class ShmTrouble { kNone, kMissing, kRecovering };
   static Result<SqliteStore> open_with(const std::string& path, Mode mode, bool shm_read_only,
-                                       bool* shm_missing);
+                                       ShmTrouble* why);
 
   SqliteDb db_;
   std::string path_;
