@@ -109,5 +109,21 @@ TEST_F(GroupReader, DecidesWhileAWriterIsMidTransaction) {
   sqlite3_close(h);
 }
 
+// A group member cannot rebuild an index that a writer reset (SQLITE_READONLY_RECOVERY);
+// it tries again for the busy timeout and then fails closed: 111, never 1.
+TEST_F(GroupReader, IndexNobodyRebuildsIsTemporaryFailure) {
+  test::DbConnection holder(db_);
+  holder.exec("SELECT count(*) FROM accounts");  // -shm mapped and its lock held, here
+  // Zeroed from another process: closing a descriptor of -shm here would drop our locks.
+  test::RunOptions zero;
+  zero.argv = {"/bin/dd", "if=/dev/zero", "of=" + db_ + "-shm", "bs=136",
+               "count=1", "conv=notrunc", "status=none"};
+  ASSERT_EQ(test::run(zero).exit_code, 0);
+  const RunResult r = call(checkpassword_request("alice", "alice-pw"), "cram-md5-checkpw");
+  EXPECT_EQ(r.exit_code, 111) << r.err;
+  EXPECT_NE(r.err.find("reason=database-unavailable"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out.find("ran"), std::string::npos) << r.out;
+}
+
 }  // namespace
 }  // namespace checkpw
