@@ -1,6 +1,7 @@
 // Logins per second of the real programs (issue 10): each login is spawned the way
 // qmail-smtpd does it (the request on a pipe placed on fd 3, subprogram /bin/true), and
-// the cases alternate in rounds within one run so that a ratio reads off one run:
+// the cases alternate in rounds within one run, over every database size and store too,
+// so that a ratio reads off one run:
 //   floor         bench/login/floor.c, static C that reads fd 3 and execs (the least any
 //                 checkpassword program costs)
 //   cram-right    cram-md5-checkpw, the right CRAM-MD5 response
@@ -513,35 +514,58 @@ struct Ratio {
   bool met;
 };
 
-void measure(const std::string& store, long size, const std::string& location,
-             const std::string& hash, const Options& o, std::vector<Row>& rows) {
-  const bool postgres = store != "sqlite";
-  std::vector<Case> all = cases(postgres);
-  for (Case& c : all) {
-    if (c.name == "verify") {
-      c.in_process = [hash] {
-        return crypto_pwhash_str_verify(hash.c_str(), kPassword.data(), kPassword.size()) == 0;
-      };
-    } else if (c.name == "connect" || c.name == "connect+read") {
-      const bool read = c.name == "connect+read";
-      c.in_process = [location, read] { return pg_connect(location, read); };
+// One database the cases run against: a store at one size.
+struct Target {
+  std::string store;
+  long size;
+  std::string location, hash;
+};
+
+// Every target, every case: for each stream count, the rounds alternate over all of them
+// (both database sizes, every store), so that a ratio between two sizes or two stores is
+// as immune to the host's drift as one between two cases. Rows by target, then streams.
+void measure(const std::vector<Target>& targets, const Options& o, std::vector<Row>& rows) {
+  std::vector<std::vector<Case>> all;
+  std::vector<std::vector<std::string>> envs;
+  for (const Target& t : targets) {
+    std::vector<Case> mine = cases(t.store != "sqlite");
+    for (Case& c : mine) {
+      if (c.name == "verify") {
+        c.in_process = [hash = t.hash] {
+          return crypto_pwhash_str_verify(hash.c_str(), kPassword.data(), kPassword.size()) == 0;
+        };
+      } else if (c.name == "connect" || c.name == "connect+read") {
+        const bool read = c.name == "connect+read";
+        c.in_process = [location = t.location, read] { return pg_connect(location, read); };
+      }
     }
+    all.push_back(std::move(mine));
+    envs.push_back({"CHECKPW_DB=" + t.location, "FLOOR_VERIFY_HASH=" + t.hash, "PATH=/usr/bin:/bin",
+                    "TCPREMOTEIP=127.0.0.1"});
   }
-  const std::vector<std::string> env = {"CHECKPW_DB=" + location, "FLOOR_VERIFY_HASH=" + hash,
-                                        "PATH=/usr/bin:/bin", "TCPREMOTEIP=127.0.0.1"};
+  std::vector<std::vector<Row>> by_target(targets.size());
   for (int streams : o.streams) {
-    std::vector<Samples> samples(all.size());
+    std::vector<std::vector<Samples>> samples;
+    for (const auto& mine : all) samples.emplace_back(mine.size());
     const int each = std::max(1, o.logins / o.rounds / streams);
     for (int r = 0; r < o.rounds; ++r) {
-      for (std::size_t c = 0; c < all.size(); ++c) batch(all[c], env, streams, each, samples[c]);
+      for (std::size_t t = 0; t < targets.size(); ++t) {
+        for (std::size_t c = 0; c < all[t].size(); ++c) {
+          batch(all[t][c], envs[t], streams, each, samples[t][c]);
+        }
+      }
     }
-    for (std::size_t c = 0; c < all.size(); ++c) {
-      Samples& s = samples[c];
-      rows.push_back({store, size, streams, all[c].name, s.logins, s.wrong_exits,
-                      static_cast<double>(s.logins) / s.batch_s, median(s.wall_ms), p99(s.wall_ms),
-                      median(s.cpu_ms), median(s.faults)});
+    for (std::size_t t = 0; t < targets.size(); ++t) {
+      for (std::size_t c = 0; c < all[t].size(); ++c) {
+        Samples& s = samples[t][c];
+        by_target[t].push_back({targets[t].store, targets[t].size, streams, all[t][c].name,
+                                s.logins, s.wrong_exits, static_cast<double>(s.logins) / s.batch_s,
+                                median(s.wall_ms), p99(s.wall_ms), median(s.cpu_ms),
+                                median(s.faults)});
+      }
     }
   }
+  for (auto& mine : by_target) rows.insert(rows.end(), mine.begin(), mine.end());
 }
 
 int run(const Options& o) {
@@ -560,7 +584,7 @@ int run(const Options& o) {
     // zombies.
     prctl(PR_SET_CHILD_SUBREAPER, 0);
   }
-  std::vector<Row> rows;
+  std::vector<Target> targets;
   std::string largest_db;
   for (long size : o.sizes) {
     const std::string db = fixture(o, size);
@@ -570,14 +594,16 @@ int run(const Options& o) {
     const std::string hash =
         text_of(h, "SELECT hash FROM accounts WHERE name = '" + stream_user(0) + "'");
     sqlite3_close(h);
-    if (wants("sqlite")) measure("sqlite", size, db, hash, o, rows);
+    if (wants("sqlite")) targets.push_back({"sqlite", size, db, hash});
     if (pg) {
       pg->fill(size);
-      if (wants("postgres")) measure("postgres", size, pg->login(size), hash, o, rows);
-      if (wants("pgbouncer")) measure("pgbouncer", size, pg->bounced(size), hash, o, rows);
-      if (wants("pg-peer")) measure("pg-peer", size, pg->peer(size), hash, o, rows);
+      if (wants("postgres")) targets.push_back({"postgres", size, pg->login(size), hash});
+      if (wants("pgbouncer")) targets.push_back({"pgbouncer", size, pg->bounced(size), hash});
+      if (wants("pg-peer")) targets.push_back({"pg-peer", size, pg->peer(size), hash});
     }
   }
+  std::vector<Row> rows;
+  measure(targets, o, rows);
 
   // The WAL phase: distinct accounts, each login a first login (a bookkeeping write).
   long wal_max = 0, wal_logins = 0;
