@@ -53,6 +53,11 @@ Status cmd_add(const Invocation& inv) {
   if (auto r = check_name(name, "add"); !r) return r;
   AccountChanges fields;
   if (auto r = read_fields(inv, fields); !r) return as(r.error(), what);
+  if (fields.uid.has_value() != fields.gid.has_value()) {
+    return failure(Verdict::kMisuse, what,
+                   "--uid and --gid go together: give both or neither (the programs never "
+                   "switch to half an identity)");
+  }
   auto u = open_for_write(inv);
   if (!u) return u.error();
   auto existing = (*u)->find(name);

@@ -50,8 +50,10 @@ const Command kCommands[] = {
      "end, LF or CR LF, removed). It is stored as an Argon2id hash at the configured\n"
      "cost, plus the CRAM-MD5 secret (Dovecot's {CRAM-MD5} form) unless\n"
      "--no-cram-md5. USER: 1 to 255 bytes of UTF-8 without control characters.\n"
-     "--uid and --gid: 1 to 4294967294 (0 is refused). --home and --shell: absolute\n"
-     "paths. Exit 1 if USER exists.\n"},
+     "--uid and --gid: 1 to 4294967294 (0 is refused), both or neither (the programs\n"
+     "run as root switch to an account's identity only when it has both). --home and\n"
+     "--shell: absolute paths. Exit 1 if USER exists, 2 for a bad option (nothing is\n"
+     "written).\n"},
     {"passwd",
      "USER",
      "set a new password",
@@ -124,8 +126,10 @@ const Command kCommands[] = {
      "         [--shell PATH] [--clear FIELD]...\n"
      "\n"
      "Changes the account's ids and paths; --clear removes one (FIELD: uid, gid, home\n"
-     "or shell) and may be repeated. Same rules as for add. Exit 1 if USER does not\n"
-     "exist, 2 if nothing is to change.\n"},
+     "or shell) and may be repeated. Same rules as for add: a change of the ids must\n"
+     "leave the account both a uid and a gid, or neither (an account that has only one\n"
+     "may still change its home or shell). Exit 1 if USER does not exist, 2 if nothing\n"
+     "is to change or the change is refused (nothing is written).\n"},
     {"show",
      "USER [--json]",
      "show an account (never a hash or secret)",

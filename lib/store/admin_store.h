@@ -23,6 +23,21 @@ struct AccountChanges {
   bool clear_uid = false, clear_gid = false, clear_home = false, clear_shell = false;
 };
 
+// uid and gid go together: the programs take an account's identity only when it has both
+// (auth/identity.cc), so a change that sets or clears either must leave both or neither.
+inline bool changes_identity(const AccountChanges& c) noexcept {
+  return c.uid || c.gid || c.clear_uid || c.clear_gid;
+}
+inline constexpr const char* kHalfIdentity =
+    "this would leave the account a uid without a gid or a gid without a uid (give both, or "
+    "clear both)";
+// What change() says when its UPDATE, which refuses half an identity, changed no row:
+// kMisuse when the account is there after all, else `refused` (no such user) as it is.
+inline Status change_refused(Status refused, const Result<std::optional<Account>>& found) {
+  if (found && found->has_value()) return Error{Verdict::kMisuse, kHalfIdentity};
+  return refused;
+}
+
 class AdminStore : public Store {
  public:
   [[nodiscard]] virtual Result<int> schema_version() = 0;

@@ -462,18 +462,23 @@ Status PgStore::change(std::string_view name, const AccountChanges& c) {
     }
   }
   auto flag = [](bool set) { return PgParam::of(std::int64_t{set ? 1 : 0}); };
-  return write_by_name(
+  // A change of the ids ($11) applies only if it leaves both or neither (SqliteStore::change).
+  Status s = write_by_name(
       "UPDATE accounts SET "
       "uid = CASE $2::int WHEN 1 THEN $3::bigint ELSE uid END, "
       "gid = CASE $4::int WHEN 1 THEN $5::bigint ELSE gid END, "
       "home = CASE $6::int WHEN 1 THEN $7::text ELSE home END, "
       "shell = CASE $8::int WHEN 1 THEN $9::text ELSE shell END, "
-      "changed = $10::bigint WHERE name = $1",
+      "changed = $10::bigint WHERE name = $1 AND ($11::int = 0 OR "
+      "((CASE $2::int WHEN 1 THEN $3::bigint ELSE uid END) IS NULL) = "
+      "((CASE $4::int WHEN 1 THEN $5::bigint ELSE gid END) IS NULL))",
       {PgParam::of(name), flag(c.uid || c.clear_uid), id_param(c.clear_uid ? std::nullopt : c.uid),
        flag(c.gid || c.clear_gid), id_param(c.clear_gid ? std::nullopt : c.gid),
        flag(c.home || c.clear_home), text_param(c.clear_home ? std::nullopt : c.home),
        flag(c.shell || c.clear_shell), text_param(c.clear_shell ? std::nullopt : c.shell),
-       PgParam::of(now_s())});
+       PgParam::of(now_s()), flag(changes_identity(c))});
+  if (s || s.error().verdict != Verdict::kReject) return s;
+  return change_refused(std::move(s), find(name));
 }
 
 // --- checks -----------------------------------------------------------------------

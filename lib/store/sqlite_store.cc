@@ -527,25 +527,31 @@ Status SqliteStore::change(std::string_view name, const AccountChanges& c) {
       if (auto r = user_path_check(**path, path == &c.home ? "home" : "shell"); !r) return r;
     }
   }
-  // Fixed SQL: each field is "set to ?n" (which may be NULL) or "keep", by a flag.
-  return write_by_name(db_,
-                       "UPDATE accounts SET "
-                       "uid = CASE ?2 WHEN 1 THEN ?3 ELSE uid END, "
-                       "gid = CASE ?4 WHEN 1 THEN ?5 ELSE gid END, "
-                       "home = CASE ?6 WHEN 1 THEN ?7 ELSE home END, "
-                       "shell = CASE ?8 WHEN 1 THEN ?9 ELSE shell END, "
-                       "changed = ?10 WHERE name = ?1",
-                       name, [&](SqliteStmt& st) {
-                         st.bind_int64(2, c.uid || c.clear_uid ? 1 : 0);
-                         bind_optional_id(st, 3, c.clear_uid ? std::nullopt : c.uid);
-                         st.bind_int64(4, c.gid || c.clear_gid ? 1 : 0);
-                         bind_optional_id(st, 5, c.clear_gid ? std::nullopt : c.gid);
-                         st.bind_int64(6, c.home || c.clear_home ? 1 : 0);
-                         bind_optional_text(st, 7, c.clear_home ? std::nullopt : c.home);
-                         st.bind_int64(8, c.shell || c.clear_shell ? 1 : 0);
-                         bind_optional_text(st, 9, c.clear_shell ? std::nullopt : c.shell);
-                         st.bind_int64(10, static_cast<std::int64_t>(std::time(nullptr)));
-                       });
+  // Fixed SQL: each field is "set to ?n" (which may be NULL) or "keep", by a flag. A
+  // change of the ids (?11) applies only if it leaves both or neither, in the same statement.
+  Status s = write_by_name(db_,
+                           "UPDATE accounts SET "
+                           "uid = CASE ?2 WHEN 1 THEN ?3 ELSE uid END, "
+                           "gid = CASE ?4 WHEN 1 THEN ?5 ELSE gid END, "
+                           "home = CASE ?6 WHEN 1 THEN ?7 ELSE home END, "
+                           "shell = CASE ?8 WHEN 1 THEN ?9 ELSE shell END, "
+                           "changed = ?10 WHERE name = ?1 AND (?11 = 0 OR "
+                           "((CASE ?2 WHEN 1 THEN ?3 ELSE uid END) IS NULL) = "
+                           "((CASE ?4 WHEN 1 THEN ?5 ELSE gid END) IS NULL))",
+                           name, [&](SqliteStmt& st) {
+                             st.bind_int64(2, c.uid || c.clear_uid ? 1 : 0);
+                             bind_optional_id(st, 3, c.clear_uid ? std::nullopt : c.uid);
+                             st.bind_int64(4, c.gid || c.clear_gid ? 1 : 0);
+                             bind_optional_id(st, 5, c.clear_gid ? std::nullopt : c.gid);
+                             st.bind_int64(6, c.home || c.clear_home ? 1 : 0);
+                             bind_optional_text(st, 7, c.clear_home ? std::nullopt : c.home);
+                             st.bind_int64(8, c.shell || c.clear_shell ? 1 : 0);
+                             bind_optional_text(st, 9, c.clear_shell ? std::nullopt : c.shell);
+                             st.bind_int64(10, static_cast<std::int64_t>(std::time(nullptr)));
+                             st.bind_int64(11, changes_identity(c) ? 1 : 0);
+                           });
+  if (s || s.error().verdict != Verdict::kReject) return s;
+  return change_refused(std::move(s), find(name));
 }
 
 Result<std::string> SqliteStore::integrity_check() {

@@ -159,9 +159,9 @@ TEST_P(AccountsTest, SetChangesAndClearsFields) {
   EXPECT_EQ(a->gid, 20u);
   EXPECT_EQ(a->home, "/h2");
   EXPECT_EQ(a->shell, "/s");
-  ASSERT_EQ(tool({"set", "a", "--clear", "gid", "--clear=shell"}).exit_code, 0);
+  ASSERT_EQ(tool({"set", "a", "--clear", "gid", "--clear=uid", "--clear=shell"}).exit_code, 0);
   a = find("a");
-  EXPECT_EQ(a->uid, 11u);
+  EXPECT_FALSE(a->uid.has_value());
   EXPECT_FALSE(a->gid.has_value());
   EXPECT_FALSE(a->shell.has_value());
   EXPECT_EQ(password_verify(a->hash, bytes_of("pw")), PasswordCheck::kMatch);
@@ -174,6 +174,48 @@ TEST_P(AccountsTest, SetChangesAndClearsFields) {
   refused(2, {"set", "a", "--uid", "5", "--clear", "uid"});
   refused(2, {"set", "a", "--home", "x"});
   refused(2, {"set", "a", "--no-cram-md5"});
+}
+
+// The programs run as root switch to an account's identity only when it has both a uid
+// and a gid (and fail 111 on half of one), so userdb-tool never makes half of one: add
+// takes both or neither, and a set that touches the ids must leave both or neither.
+TEST_P(AccountsTest, UidAndGidGoTogether) {
+  const std::string pw = "pw\n";
+  for (const char* opt : {"--uid", "--gid"}) {
+    const auto r = refused(2, {"add", "x", opt, "5", "--password-stdin"}, pw);
+    EXPECT_NE(r.err.find("--uid and --gid go together"), std::string::npos) << r.err;
+  }
+  EXPECT_FALSE(find("x").has_value());
+
+  add("both", "pw", {"--uid", "10", "--gid", "20"});
+  add("none", "pw");
+  for (const char* field : {"uid", "gid"}) {
+    const auto r = refused(2, {"set", "both", "--clear", field});
+    EXPECT_NE(r.err.find("a uid without a gid"), std::string::npos) << r.err;
+  }
+  refused(2, {"set", "none", "--uid", "5"});
+  refused(2, {"set", "none", "--gid", "5", "--home", "/h"});  // the home not written either
+  refused(1, {"set", "nobody", "--uid", "5"});                // still: no such user
+  ASSERT_EQ(tool({"set", "none", "--uid", "5", "--gid", "6"}).exit_code, 0);
+  auto a = find("none");
+  EXPECT_EQ(a->uid, 5u);
+  EXPECT_EQ(a->gid, 6u);
+  ASSERT_EQ(tool({"set", "both", "--clear", "uid", "--clear", "gid"}).exit_code, 0);
+  a = find("both");
+  EXPECT_FALSE(a->uid.has_value());
+  EXPECT_FALSE(a->gid.has_value());
+
+  // An account that has half an identity already (an import, an older userdb-tool) may
+  // still change its paths, and may be made whole; not made another half.
+  add("half", "pw", {"--uid", "30", "--gid", "40"});
+  store.exec("UPDATE accounts SET gid = NULL WHERE name = 'half'");
+  ASSERT_EQ(tool({"set", "half", "--home", "/home/half"}).exit_code, 0);
+  EXPECT_EQ(find("half")->home, "/home/half");
+  refused(2, {"set", "half", "--uid", "31"});
+  ASSERT_EQ(tool({"set", "half", "--gid", "41"}).exit_code, 0);
+  a = find("half");
+  EXPECT_EQ(a->uid, 30u);
+  EXPECT_EQ(a->gid, 41u);
 }
 
 }  // namespace

@@ -30,7 +30,7 @@ class OutputTest : public StoreToolTest {
 INSTANTIATE_TEST_SUITE_P(Stores, OutputTest, all_stores(), store_test_name);
 
 TEST_P(OutputTest, ShowJson) {
-  add("alice", "pw", {"--uid", "1000", "--home", "/home/alice"});
+  add("alice", "pw", {"--uid", "1000", "--gid", "1001", "--home", "/home/alice"});
   const auto r = tool({"show", "alice", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const Json j = json_parse(r.out);
@@ -41,7 +41,7 @@ TEST_P(OutputTest, ShowJson) {
   EXPECT_EQ(j["mechanisms"].array()[1].str(), "cram-md5");
   EXPECT_EQ(j["scheme"].str(), "argon2id");
   EXPECT_EQ(j["uid"].integer(), 1000);
-  EXPECT_TRUE(j["gid"].is_null());
+  EXPECT_EQ(j["gid"].integer(), 1001);
   EXPECT_EQ(j["home"].str(), "/home/alice");
   EXPECT_TRUE(j["shell"].is_null());
   EXPECT_EQ(j["created"].integer(), find("alice")->created);
@@ -55,7 +55,7 @@ TEST_P(OutputTest, ShowJson) {
 }
 
 TEST_P(OutputTest, ShowText) {
-  add("bob", "pw", {"--no-cram-md5", "--gid", "7"});
+  add("bob", "pw", {"--no-cram-md5", "--uid", "6", "--gid", "7"});
   ASSERT_EQ(tool({"disable", "bob"}).exit_code, 0);
   {
     auto u = admin_store_open(db, AdminAccess::kWrite);
@@ -65,7 +65,7 @@ TEST_P(OutputTest, ShowText) {
   const auto r = tool({"show", "bob"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   for (const char* line :
-       {"name: bob\n", "enabled: no\n", "mechanisms: plain\n", "uid: -\n", "gid: 7\n", "home: -\n",
+       {"name: bob\n", "enabled: no\n", "mechanisms: plain\n", "uid: 6\n", "gid: 7\n", "home: -\n",
         "last_login: never\n", "failures: 1\n", "total_failures: 1\n", "scheme: argon2id\n"}) {
     EXPECT_NE(r.out.find(line), std::string::npos) << line << "in\n" << r.out;
   }
@@ -109,10 +109,10 @@ TEST_P(OutputTest, ListText) {
   EXPECT_EQ(tool({"list"}).out,
             "name\tenabled\tmechanisms\tuid\tgid\thome\tlast_login\tfailures\n");
   EXPECT_EQ(json_parse(tool({"list", "--json"}).out).array().size(), 0u);
-  add("a", "pw", {"--uid", "5"});
+  add("a", "pw", {"--uid", "5", "--gid", "6"});
   const auto r = tool({"list"});
   ASSERT_EQ(r.exit_code, 0);
-  EXPECT_NE(r.out.find("a\tyes\tplain,cram-md5\t5\t-\t-\tnever\t0\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("a\tyes\tplain,cram-md5\t5\t6\t-\tnever\t0\n"), std::string::npos) << r.out;
   expect_no_secret("a", r.out);
   refused(2, {"list", "extra"});
 }
