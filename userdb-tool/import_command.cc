@@ -420,6 +420,19 @@ Status cmd_import(const Invocation& inv) {
   report_list("skipped", p.skipped);
   report_list("cannot be imported", p.malformed);
   report_list("already in the database", existing);
+  // Kept as given (a Dovecot passwd-file may leave the gid to mail_gid), but said: the
+  // programs never guess the other half of an identity.
+  std::vector<std::string> half;
+  for (const Candidate& c : p.accounts) {
+    if (c.account.uid.has_value() != c.account.gid.has_value()) {
+      half.push_back(printable(c.account.name));
+    }
+  }
+  if (!half.empty()) {
+    report_list("a uid without a gid or a gid without a uid", half);
+    out("  the programs run as root (qmail-popup) answer 111 for these until userdb-tool set "
+        "gives them both ids\n");
+  }
   const std::size_t legacy =
       schemes.size() - schemes.count("plaintext") - schemes.count("argon2id");
   if (legacy > 0) {

@@ -101,6 +101,38 @@ TEST_P(ImportTest, PasswdFileReportChangesNothingThenApplyImportsEverySchemeItNa
   EXPECT_EQ(store.dump(), after);
 }
 
+// A passwd-file may give a uid and leave the gid empty (Dovecot then uses mail_gid). The
+// account is imported as it is, and the report names it: run as root, the programs answer
+// 111 for it (they never guess the other id) until set gives it both.
+TEST_P(ImportTest, HalfAnIdentityIsImportedAsGivenAndNamed) {
+  const std::string pf = file("users.passwd",
+                              "uidonly:{PLAIN}u-pw:1000::::\n"
+                              "gidonly:{PLAIN}g-pw::1000:::\n"
+                              "both:{PLAIN}b-pw:1001:1002:::\n"
+                              "neither:{PLAIN}n-pw:::::\n");
+  RunResult r = tool({"import", "--format", "passwd-file", pf});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("  a uid without a gid or a gid without a uid: 2\n    uidonly\n    "
+                       "gidonly\n"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("answer 111 for these"), std::string::npos) << r.out;
+  r = tool({"import", "--format", "passwd-file", "--apply", pf});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("imported 4 account(s)"), std::string::npos) << r.out;
+  EXPECT_EQ(find("uidonly")->uid, 1000u);
+  EXPECT_FALSE(find("uidonly")->gid.has_value());
+  EXPECT_EQ(find("gidonly")->gid, 1000u);
+  EXPECT_FALSE(find("gidonly")->uid.has_value());
+  ASSERT_EQ(tool({"set", "uidonly", "--gid", "1000"}).exit_code, 0);
+  EXPECT_EQ(find("uidonly")->gid, 1000u);
+  // A file whose ids are all whole says nothing of it.
+  const std::string whole = file("whole.passwd", "w:{PLAIN}w-pw:1001:1002:::\n");
+  r = tool({"import", "--format", "passwd-file", whole});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(r.out.find("without a gid"), std::string::npos) << r.out;
+}
+
 TEST_P(ImportTest, OneMalformedLineMeansNothingIsImportedAndNoLineIsShown) {
   const std::string before = store.dump();
   const std::string good = "ok1:{PLAIN}secret-one\nok2:{PLAIN}secret-two\n";
