@@ -8,13 +8,13 @@
 //   shadow       /etc/shadow (name:hash:...) joined by name with --passwd (/etc/passwd)
 //   poppasswd    cmd5checkpw: login:password in clear, one pair per line (Dabrowski's
 //                /etc/poppasswd, Hoffmann's QMAILHOME/users/authuser: the same layout)
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cctype>
+#include <cerrno>
 #include <cstdio>
-#include <fstream>
-#include <iostream>
-#include <iterator>
+#include <cstring>
 #include <map>
 #include <sstream>
 #include <vector>
@@ -82,16 +82,38 @@ std::vector<std::pair<std::size_t, std::string>> content_lines(std::string& text
   return out;
 }
 
+// FILE or standard input, whole, but never more than kMaxInputBytes + 1 bytes read (a
+// /dev/zero or an endless pipe is refused, not swallowed). It holds passwords: a buffer
+// outgrown is wiped before it is freed, and so is everything read when it is refused.
 Result<std::string> read_input(const std::string& path) {
-  std::string text;
-  if (path == "-") {
-    text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-  } else {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return Error{Verdict::kMisuse, "cannot read " + printable(path)};
-    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  int fd = STDIN_FILENO;
+  if (path != "-") {
+    fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) return Error{Verdict::kMisuse, "cannot read " + printable(path)};
   }
-  if (text.size() > kMaxInputBytes) return Error{Verdict::kMisuse, "input larger than 64 MiB"};
+  std::string text(std::size_t{64} << 10, '\0');
+  std::size_t used = 0;
+  std::optional<Error> failed;
+  while (!failed) {
+    if (used == text.size()) {
+      std::string bigger(std::min(text.size() * 2, kMaxInputBytes + 1), '\0');
+      std::memcpy(bigger.data(), text.data(), used);
+      wipe_string(text);
+      text.swap(bigger);
+    }
+    const ssize_t n = read(fd, text.data() + used, text.size() - used);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) failed = Error{Verdict::kMisuse, "cannot read " + printable(path)};
+    if (n <= 0) break;
+    used += static_cast<std::size_t>(n);
+    if (used > kMaxInputBytes) failed = Error{Verdict::kMisuse, "input larger than 64 MiB"};
+  }
+  if (fd != STDIN_FILENO) close(fd);
+  if (failed) {
+    wipe_string(text);
+    return *failed;
+  }
+  text.resize(used);
   return text;
 }
 

@@ -133,6 +133,22 @@ TEST_P(ImportTest, HalfAnIdentityIsImportedAsGivenAndNamed) {
   EXPECT_EQ(r.out.find("without a gid"), std::string::npos) << r.out;
 }
 
+// The input is read up to 64 MiB and one byte, never further: an endless file is refused
+// at once (it used to be read until memory ran out), and so is a pipe one byte too long;
+// 64 MiB exactly is read.
+TEST_P(ImportTest, InputIsBoundedAt64MiB) {
+  auto r = refused(2, {"import", "--format", "passwd-file", "/dev/zero"});
+  EXPECT_NE(r.err.find("input larger than 64 MiB"), std::string::npos) << r.err;
+  std::string big(std::size_t{64} << 20, '#');
+  big.back() = '\n';
+  r = tool({"import", "--format", "passwd-file", "-"}, big);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("accounts: 0"), std::string::npos) << r.out;
+  big += "#";
+  r = refused(2, {"import", "--format", "passwd-file", "--apply", "-"}, big);
+  EXPECT_NE(r.err.find("input larger than 64 MiB"), std::string::npos) << r.err;
+}
+
 TEST_P(ImportTest, OneMalformedLineMeansNothingIsImportedAndNoLineIsShown) {
   const std::string before = store.dump();
   const std::string good = "ok1:{PLAIN}secret-one\nok2:{PLAIN}secret-two\n";
