@@ -265,12 +265,13 @@ const Command kCommands[] = {
      "Copies every account (hashes, CRAM-MD5 secrets, identity, bookkeeping and\n"
      "lockout state) and every setting from one store to another: an SQLite file and\n"
      "a postgresql:// URI either way, or two of a kind. The target is created when it\n"
-     "does not exist (an SQLite file: mode 0600; for a group-readable file run init\n"
-     "--group first) and must hold no account: a target with accounts is refused\n"
-     "(exit 1) and left as it is. Everything goes in one transaction, or nothing: a\n"
-     "source row that userdb-tool would not write stops the copy (exit 2). --db is\n"
-     "not used. Messages never show a URI's password. Grants are not copied: on a\n"
-     "PostgreSQL target run init --login-role ROLE afterwards for the programs' role.\n"},
+     "does not exist (an SQLite file: mode 0600, removed again if the copy fails; for\n"
+     "a group-readable file run init --group first) and must hold no account: a\n"
+     "target with accounts is refused (exit 1) and left as it is. Everything goes in\n"
+     "one transaction, or nothing: a source row that userdb-tool would not write\n"
+     "stops the copy (exit 2). --db is not used. Messages never show a URI's\n"
+     "password. Grants are not copied: on a PostgreSQL target run init --login-role\n"
+     "ROLE afterwards for the programs' role.\n"},
     {"config",
      "[KEY [VALUE]]",
      "show or change settings",

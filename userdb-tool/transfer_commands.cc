@@ -4,6 +4,7 @@
 // user:{SCHEME}password:uid:gid:gecos:home:shell:extra_fields, one account a line, so that
 // Dovecot's passdb passwd-file and `doveadm pw -t` take our hashes as they are.
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <string>
@@ -95,7 +96,7 @@ namespace {
 
 // The copy's target, made when there is none: an SQLite file that does not exist yet, or
 // a PostgreSQL database without the schema (an empty one: init refuses others).
-Result<StoreRef> open_target(const std::string& to, const std::string& shown) {
+Result<StoreRef> open_target(const std::string& to, const std::string& shown, bool& created) {
   const std::string what = "open target " + printable(shown);
   if (pg_location(to)) {
     auto probe = admin_store_open(to, AdminAccess::kInspect);
@@ -116,7 +117,7 @@ Result<StoreRef> open_target(const std::string& to, const std::string& shown) {
     if (lstat(to.c_str(), &st) != 0 && errno == ENOENT) {
       auto made = SqliteStore::create(to, std::nullopt);
       if (!made) return as(made.error(), what);
-      out("created " + printable(shown) + " (mode 0600)\n");
+      created = true;
     }
   }
   auto s = admin_store_open(to, AdminAccess::kWrite);
@@ -146,19 +147,30 @@ Status cmd_copy(const Invocation& inv) {
   if (!settings) return as(settings.error(), "read the source's settings");
   std::vector<std::pair<std::string, std::string>> pairs;
   for (const SettingKey& key : setting_keys()) pairs.emplace_back(key.name, key.format(*settings));
-  auto dst = open_target(*to, to_shown);
-  if (!dst) return dst.error();
+  bool created = false;
+  Result<StoreRef> dst = open_target(*to, to_shown, created);
+  // A copy that fails takes back the SQLite file it made (closed first), so that what
+  // is left is what was there before: nothing.
+  auto undo = [&](Error e) {
+    if (!created) return e;
+    dst = Error{};
+    for (const char* suffix : {"", "-wal", "-shm"}) unlink((*to + suffix).c_str());
+    e.message += " (the new " + printable(to_shown) + " is removed again)";
+    return e;
+  };
+  if (!dst) return undo(dst.error());
   if (auto r = (*dst)->restore_all(*all, pairs); !r) {
-    return as(r.error(), "copy into " + printable(to_shown));
+    return undo(as(r.error(), "copy into " + printable(to_shown)));
   }
   keep_wal_files(**dst);
   auto n = (*dst)->count();
-  if (!n) return as(n.error(), "count the copied accounts");
+  if (!n) return undo(as(n.error(), "count the copied accounts"));
   if (*n != static_cast<std::int64_t>(all->size())) {
-    return failure(Verdict::kTempFail, "copy",
-                   "the target holds " + std::to_string(*n) + " accounts after copying " +
-                       std::to_string(all->size()));
+    return undo(failure(Verdict::kTempFail, "copy",
+                        "the target holds " + std::to_string(*n) + " accounts after copying " +
+                            std::to_string(all->size())));
   }
+  if (created) out("created " + printable(to_shown) + " (mode 0600)\n");
   out("copied " + std::to_string(all->size()) + " account(s) and " + std::to_string(pairs.size()) +
       " settings from " + printable(from_shown) + " to " + printable(to_shown) + "\n");
   return ok_status();

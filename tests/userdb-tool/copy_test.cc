@@ -524,6 +524,29 @@ TEST_P(CopyRefusal, ASourceRowUserdbToolWouldNotWriteStopsTheCopy) {
   EXPECT_EQ(target.dump(), before) << "one transaction: nothing written";
 }
 
+// The same refusal into an SQLite file the copy itself creates: the file goes again
+// (with its -wal and -shm), so a failed copy leaves no empty database to point at.
+TEST_P(CopyRefusal, AFailedCopyRemovesTheFileItCreated) {
+  add(source, "zero", "zero-pw");
+  source.plant_ids("zero", 0, 0);
+  const std::string made = target_dir.file("made-by-copy.db");
+  const RunResult r = copy(source.admin(), made);
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_NE(r.err.find("is removed again"), std::string::npos) << r.err;
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    EXPECT_NE(access((made + suffix).c_str(), F_OK), 0) << suffix;
+  }
+  // Fixed at the source, the same copy then makes the file and keeps it.
+  source.plant_ids("zero", 5, 5);
+  const RunResult ok = copy(source.admin(), made);
+  ASSERT_EQ(ok.exit_code, 0) << ok.out << ok.err;
+  EXPECT_NE(ok.out.find("created "), std::string::npos) << ok.out;
+  EXPECT_NE(ok.out.find("copied "), std::string::npos) << ok.out;
+  EXPECT_EQ(access(made.c_str(), F_OK), 0);
+  EXPECT_EQ(tool_bare({"--db", made, "show", "zero"}).exit_code, 0);
+}
+
 // A PostgreSQL database holding someone else's tables is not adopted.
 TEST(CopyToPostgres, AForeignSchemaIsRefusedAndLeftAsItWas) {
   TempDir dir;
