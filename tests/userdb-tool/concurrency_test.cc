@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <string>
 #include <thread>
 
 #include "userdb-tool/fixture.h"
@@ -53,18 +54,28 @@ TEST_P(ConcurrencyTest, ReaderKeptOpenNeverSeesAHalfWrittenAccount) {
   AdminStore* ro = opened->get();
   std::atomic<bool> done{false};
   std::atomic<int> bad{0}, reads{0};
+  std::string first_bad;  // the reader's own until it is joined: what went wrong first
   std::thread reader([&] {
+    auto note = [&](std::string what) {
+      if (bad++ == 0) first_bad = std::move(what);
+    };
     while (!done) {
       auto f = ro->find("a");
-      if (!f || !f->has_value()) {
-        ++bad;
+      if (!f) {
+        note("find failed: " + f.error().message);
+        continue;
+      }
+      if (!f->has_value()) {
+        note("find saw no account");
         continue;
       }
       const Account& acc = **f;
       // Each `set` below changes uid, gid and home together.
-      if (acc.uid != acc.gid || acc.home != "/home/" + std::to_string(acc.uid.value_or(0)) ||
-          password_verify(acc.hash, bytes_of("pw")) != PasswordCheck::kMatch) {
-        ++bad;
+      if (acc.uid != acc.gid || acc.home != "/home/" + std::to_string(acc.uid.value_or(0))) {
+        note("half a set: uid " + std::to_string(acc.uid.value_or(0)) + ", gid " +
+             std::to_string(acc.gid.value_or(0)) + ", home " + acc.home.value_or("(none)"));
+      } else if (password_verify(acc.hash, bytes_of("pw")) != PasswordCheck::kMatch) {
+        note("the hash does not verify");
       }
       ++reads;
     }
@@ -79,7 +90,7 @@ TEST_P(ConcurrencyTest, ReaderKeptOpenNeverSeesAHalfWrittenAccount) {
   }
   done = true;
   reader.join();
-  EXPECT_EQ(bad, 0);
+  EXPECT_EQ(bad, 0) << "first: " << first_bad;
   EXPECT_GT(reads, 0);
   EXPECT_EQ(ro->find("a").value()->uid, 60u);
 }
