@@ -154,19 +154,24 @@ Status SqliteStore::prepare_connection(Mode mode) {
   return ok_status();
 }
 
-// kDecide and kLogin write nothing, not even -shm: they map -shm read-only, as a group
-// member without write permission must (doc/design.md section 7). When no other connection
-// has it open, SQLite builds the WAL's index in its own memory instead of truncating and
-// rebuilding the shared one, so a login no longer dirties -shm's pages (measured 3% of a
-// CRAM-MD5 login). Two cases need the ordinary open, which can write -shm: a missing -shm
-// (it creates it), and an index that a writer has just reset but not yet rebuilt
-// (SQLITE_READONLY_RECOVERY: it rebuilds it, or waits for the writer). A group member,
-// whose ordinary open is read-only too, tries again for the busy timeout before it fails.
+// kLogin writes nothing, not even -shm: it maps -shm read-only, as a group member without
+// write permission must (doc/design.md section 7). When no other connection has it open,
+// SQLite builds the WAL's index in its own memory instead of truncating and rebuilding the
+// shared one, so a login no longer dirties -shm's pages (measured 3% of a CRAM-MD5 login).
+// Two cases need the ordinary open, which can write -shm: a missing -shm (it creates it),
+// and an index that a writer has just reset but not yet rebuilt (SQLITE_READONLY_RECOVERY:
+// it rebuilds it, or waits for the writer). A group member, whose ordinary open is
+// read-only too, tries again for the busy timeout before it fails.
+//
+// kDecide (userdb-tool's reads) opens the ordinary way from the start: its connection
+// stays open while writers come and go, and one that mapped -shm read-only would meet a
+// reset index at any later statement, not only at the open, with nothing to fall back on
+// (SqliteStore.ReaderKeptOpenRebuildsTheIndex). It still writes nothing to the database.
 Result<SqliteStore> SqliteStore::open(const std::string& path, Mode mode) {
   if (mode != Mode::kDecide && mode != Mode::kLogin) return open_with(path, mode, false, nullptr);
   timespec start{};
   clock_gettime(CLOCK_MONOTONIC, &start);
-  bool shm_read_only = true;
+  bool shm_read_only = mode == Mode::kLogin;
   for (;;) {
     ShmTrouble why = ShmTrouble::kNone;
     auto s = open_with(path, mode, shm_read_only, &why);

@@ -28,9 +28,9 @@ inline constexpr unsigned kTidySeconds = 10;
 class SqliteStore final : public AdminStore {
  public:
   enum class Mode {
-    kDecide,    // read-only, current schema (userdb-tool's reads)
-    kLogin,     // as kDecide, all reads in one snapshot, until the connection closes (the
-                // programs' decision: open, settings, one find, close)
+    kDecide,    // read-only, current schema (userdb-tool's reads; -shm shared as usual)
+    kLogin,     // as kDecide, -shm mapped read-only, all reads in one snapshot until the
+                // connection closes (the programs' decision: open, settings, one find, close)
     kBookkeep,  // read-write, current schema, gives up on a busy writer after 200 ms
     kAdmin,     // read-write, any schema from 1 to ours (userdb-tool; migrate() first)
     kInspect,   // read-only, any schema, settings not read (userdb-tool check)
