@@ -179,6 +179,7 @@ Result<PgResult> PgConn::exec(std::string_view sql, const std::vector<PgParam>& 
   const ExecStatusType st = raw != nullptr ? PQresultStatus(raw) : PGRES_FATAL_ERROR;
   if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return owned;
   const char* state = raw != nullptr ? PQresultErrorField(raw, PG_DIAG_SQLSTATE) : nullptr;
+  // SQLSTATEs are public codes, not secrets: a plain comparison is fine here.
   if (failure != nullptr && state != nullptr) {
     if (std::strcmp(state, "25006") == 0) *failure = PgFailure::kReadOnly;
     if (std::strcmp(state, "23505") == 0) *failure = PgFailure::kUnique;
@@ -189,6 +190,7 @@ Result<PgResult> PgConn::exec(std::string_view sql, const std::vector<PgParam>& 
 }
 
 bool PgConn::read_only() const noexcept {
+  // Server parameters the server reports to every client: public, compared plainly.
   for (const char* p : {"in_hot_standby", "default_transaction_read_only"}) {
     const char* v = PQparameterStatus(c_, p);
     if (v != nullptr && std::strcmp(v, "on") == 0) return true;

@@ -36,6 +36,8 @@ void store_tidy(const std::string& path) noexcept {
   // The forked children leave with _exit: they must not run the parent's exit handlers or
   // flush its buffers, and they touch nothing of the parent's but this path. The parent has
   // no database open (store.h), so SQLite holds no file of the parent's here either.
+  // Their status is no verdict (exit_code() is the program's, given by main): the first
+  // child's 0 tells the waiting parent "forked", and nobody reaps the second.
   if (fork() != 0) _exit(0);
   setsid();
   // Nothing the server handed the program stays open (a server that waits for the end of
