@@ -27,6 +27,11 @@ test::RunResult tool_run(std::vector<std::string> argv, const std::string& in = 
 
 TEST(Deb, BuildsLintianCleanConflictsWithDebiansCheckpwAndWorksUnpacked) {
   if (geteuid() != 0) GTEST_SKIP() << "make deps installs the build tools as root";
+#ifdef __SANITIZE_ADDRESS__
+  // dpkg-buildpackage builds the package from the source with its own flags, not from this
+  // build: under make san it would build the very package make test built and checked.
+  GTEST_SKIP() << "the package does not depend on this build's sanitizers (make test checks it)";
+#endif
   test::RunResult r = tool_run({test::find_executable("make"), "--no-print-directory", "-C",
                                 CHECKPW_SOURCE_DIR, "BUILD=" CHECKPW_BUILD_DIR, "deb"});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;

@@ -75,4 +75,9 @@ void write_file(const std::string& path, std::string_view contents) {
   out.write(contents.data(), static_cast<std::streamsize>(contents.size()));
 }
 
+bool notqmail_given() {
+  const char* t = std::getenv("CHECKPW_NOTQMAIL_TARBALL");
+  return t != nullptr && *t != '\0';
+}
+
 }  // namespace checkpw::test

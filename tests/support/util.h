@@ -44,4 +44,12 @@ std::string read_file(const std::string& path);
 std::string reachable_copy(const TempDir& dir, const std::string& path);
 void write_file(const std::string& path, std::string_view contents);
 
+// Whether the run was given the notqmail source tarball (make test NOTQMAIL_TARBALL=PATH,
+// passed on as $CHECKPW_NOTQMAIL_TARBALL): the qmail tests then must run; without it
+// they are skipped, with this reason.
+bool notqmail_given();
+inline constexpr char kNoNotqmail[] =
+    "no notqmail tarball given: `make test NOTQMAIL_TARBALL=PATH` builds qmail-popup and "
+    "qmail-smtpd (notqmail with Erwin Hoffmann's SMTP AUTH patch) for these tests";
+
 }  // namespace checkpw::test
