@@ -139,7 +139,7 @@ $(BUILD)/%.o: %.cc
 	$(call say,CXX,$@)
 	$(Q)$(CXX) $(CPPFLAGS) $(CXXFLAGS) -fPIE -c -o $@ $<
 
-$(BUILD)/lib/store/default_location.o $(BUILD)/userdb-tool/args.o \
+$(BUILD)/lib/store/built_in.o $(BUILD)/userdb-tool/args.o \
   $(BUILD)/tests/checkpw/pg_build_test.o $(BUILD)/tests/userdb-tool/output_test.o: $(PATHS_STAMP)
 
 $(NO_GSS_OBJ): lib/store/pg_no_gss_ldap.c
@@ -185,32 +185,55 @@ $(C_ABI_BIN): tests/c_abi/c_abi_test.c lib/core/checkpw.h $(LIB_SO)
 	$(Q)$(CC) -Ilib/core $(CFLAGS) -Wstrict-prototypes -fPIE -pie $(LDFLAGS) -o $@ $< \
 	  -L$(BUILD)/lib -Wl,-rpath,$(abspath $(BUILD))/lib -lcheckpw
 
-# Copies of the programs whose compiled-in database is a file the setuid test makes
-# (CHECKPW_DB is ignored under setuid, as it must be).
-SETUID_DBPATH = $(abspath $(BUILD))/tests/setuid/users.db
-SETUID_LOCATION_FILE = $(abspath $(BUILD))/tests/setuid/location
-SETUID_HELPERDIR = $(abspath $(BUILD))/tests/setuid/libexec/checkpw
+# Copies of the two checkpassword programs linked with other compiled-in values
+# (lib/store/built_in.cc), as the tests need them: $(1) their directory (the PostgreSQL
+# builds in $(1)/libexec/checkpw), $(2) the compiler flags of their built_in.o.
+define prog_copies
+$(1)/built_in.o: lib/store/built_in.cc $(PATHS_STAMP)
+	@mkdir -p $$(@D)
+	$$(call say,CXX,$$@)
+	$$(Q)$$(CXX) $$(CPPFLAGS) $(2) $$(CXXFLAGS) -fPIE -c -o $$@ $$<
+$(1)/libexec/checkpw/%: $(BUILD)/%/main.o $(1)/built_in.o $(INTERNAL_A) $(LIB_A) $(WRAP_OBJS) \
+  $(NO_GSS_OBJ)
+	@mkdir -p $$(@D)
+	$$(call say,LINK,$$@)
+	$$(Q)$$(CXX) -fPIE $$(STATIC_LDFLAGS) $$(LDFLAGS) -o $$@ $(BUILD)/$$*/main.o $(1)/built_in.o \
+	  $$(LINK_LIBS) $$(STATIC_PG_LIBS)
+$(1)/%: $(BUILD)/%/main.o $(1)/built_in.o $(SQLITE_ONLY_OBJ) $(INTERNAL_A) $(LIB_A) $(WRAP_OBJS)
+	@mkdir -p $$(@D)
+	$$(call say,LINK,$$@)
+	$$(Q)$$(CXX) -fPIE $$(STATIC_LDFLAGS) $$(LDFLAGS) -o $$@ $(BUILD)/$$*/main.o $(1)/built_in.o \
+	  $$(SQLITE_ONLY_LIBS)
+endef
+built_in_flags = -UCHECKPW_DBPATH -DCHECKPW_DBPATH='"$(strip $(1))"' -UCHECKPW_LOCATION_FILE \
+  -DCHECKPW_LOCATION_FILE='"$(strip $(2))"' -UCHECKPW_HELPERDIR -DCHECKPW_HELPERDIR='"$(strip $(3))"' $(4)
+
+# The programs the tests run (tests/bin): the PostgreSQL builds they hand over to are
+# their own, and the waits before the settings are read are short, so that a test of the
+# deadline or of a busy database does not wait 10 s or 5 s. Production code has no other
+# way to find a PostgreSQL build than the compiled-in HELPERDIR.
+TEST_PROGS = $(abspath $(BUILD))/tests/bin
+TEST_PROG_BINS = $(STATIC_PROGRAMS:%=$(BUILD)/tests/bin/%) \
+  $(STATIC_PROGRAMS:%=$(BUILD)/tests/bin/libexec/checkpw/%)
+$(eval $(call prog_copies,$(BUILD)/tests/bin,$(call built_in_flags,$(DBPATH),$(LOCATION_FILE),\
+  $(TEST_PROGS)/libexec/checkpw,-DCHECKPW_START_DEADLINE_MS=2000 -DCHECKPW_START_BUSY_TIMEOUT_MS=1000)))
+# Copies whose compiled-in database is a file the setuid test makes (CHECKPW_DB is
+# ignored under setuid, as it must be).
+SETUID_DIR    = $(abspath $(BUILD))/tests/setuid
 SETUID_BINS   = $(STATIC_PROGRAMS:%=$(BUILD)/tests/setuid/%) \
   $(STATIC_PROGRAMS:%=$(BUILD)/tests/setuid/libexec/checkpw/%)
-SETUID_PATHS  = $(BUILD)/tests/setuid/default_location.o
-$(SETUID_PATHS): lib/store/default_location.cc
-	@mkdir -p $(@D)
-	$(call say,CXX,$@)
-	$(Q)$(CXX) $(CPPFLAGS) -UCHECKPW_DBPATH -DCHECKPW_DBPATH='"$(SETUID_DBPATH)"' \
-	  -UCHECKPW_LOCATION_FILE -DCHECKPW_LOCATION_FILE='"$(SETUID_LOCATION_FILE)"' \
-	  -UCHECKPW_HELPERDIR -DCHECKPW_HELPERDIR='"$(SETUID_HELPERDIR)"' $(CXXFLAGS) -fPIE -c -o $@ $<
-$(BUILD)/tests/setuid/libexec/checkpw/%: $(BUILD)/%/main.o $(SETUID_PATHS) $(INTERNAL_A) $(LIB_A) \
-  $(WRAP_OBJS) $(NO_GSS_OBJ)
-	@mkdir -p $(@D)
-	$(call say,LINK,$@)
-	$(Q)$(CXX) -fPIE $(STATIC_LDFLAGS) $(LDFLAGS) -o $@ $(BUILD)/$*/main.o $(SETUID_PATHS) \
-	  $(LINK_LIBS) $(STATIC_PG_LIBS)
-$(BUILD)/tests/setuid/%: $(BUILD)/%/main.o $(SETUID_PATHS) $(SQLITE_ONLY_OBJ) $(INTERNAL_A) \
-  $(LIB_A) $(WRAP_OBJS)
-	@mkdir -p $(@D)
-	$(call say,LINK,$@)
-	$(Q)$(CXX) -fPIE $(STATIC_LDFLAGS) $(LDFLAGS) -o $@ $(BUILD)/$*/main.o $(SETUID_PATHS) \
-	  $(SQLITE_ONLY_LIBS)
+$(eval $(call prog_copies,$(BUILD)/tests/setuid,$(call built_in_flags,$(SETUID_DIR)/users.db,\
+  $(SETUID_DIR)/location,$(SETUID_DIR)/libexec/checkpw,)))
+# The programs the benchmarks run (bench/bin): the production values, but the PostgreSQL
+# builds they hand over to are the build tree's.
+BENCH_PROG_BINS = $(STATIC_PROGRAMS:%=$(BUILD)/bench/bin/%) \
+  $(STATIC_PROGRAMS:%=$(BUILD)/bench/bin/libexec/checkpw/%)
+$(eval $(call prog_copies,$(BUILD)/bench/bin,$(call built_in_flags,$(DBPATH),$(LOCATION_FILE),\
+  $(abspath $(BUILD))/bench/bin/libexec/checkpw,)))
+# Copies whose HELPERDIR the hand-off test fills with stand-ins (no PostgreSQL builds).
+HANDOFF_BINS  = $(STATIC_PROGRAMS:%=$(BUILD)/tests/handoff/%)
+$(eval $(call prog_copies,$(BUILD)/tests/handoff,$(call built_in_flags,$(DBPATH),$(LOCATION_FILE),\
+  $(abspath $(BUILD))/tests/handoff/libexec/checkpw,)))
 
 $(BENCH_BIN): $(BENCH_OBJS) $(INTERNAL_A) $(LIB_A)
 	@mkdir -p $(@D)
@@ -218,15 +241,19 @@ $(BENCH_BIN): $(BENCH_OBJS) $(INTERNAL_A) $(LIB_A)
 	$(Q)$(CXX) -fPIE -pie $(LDFLAGS) -o $@ $(BENCH_OBJS) $(LINK_LIBS) -lbenchmark_main -lbenchmark -lpthread -lcrypto
 
 # A real qmail-popup and qmail-smtpd for the qmail tests (tests/qmail), built from the
-# vendored notqmail with Erwin Hoffmann's SMTP AUTH patch (../shared/vendor/README.md).
-# conf-qmail names a private qmail home in the build directory: nothing is installed, and
-# nothing under /var/qmail is read or written. Third-party C, built with its own conf-cc
-# (no -Werror of ours) and serially (its Makefile is not written for -j), its output kept
-# in build.log and shown only when the build fails.
-NOTQMAIL_TARBALL := $(CURDIR)/../shared/vendor/notqmail-smtp-auth-cac40c3.tar.gz
+# notqmail source tarball with Erwin Hoffmann's SMTP AUTH patch, named by
+# NOTQMAIL_TARBALL=PATH (make's command line or the environment). Without it the qmail
+# tests are skipped, and the summary says so. conf-qmail names a private qmail home in
+# the build directory: nothing is installed, and nothing under /var/qmail is read or
+# written. Third-party C, built with its own conf-cc (no -Werror of ours) and serially
+# (its Makefile is not written for -j), its output kept in build.log and shown only when
+# the build fails.
+NOTQMAIL_TARBALL ?=
 NOTQMAIL_DIR     := $(BUILD)/notqmail
 NOTQMAIL_HOME    := $(abspath $(BUILD))/qmail-home
 NOTQMAIL_BINS    := $(NOTQMAIL_DIR)/qmail-popup $(NOTQMAIL_DIR)/qmail-smtpd
+ifneq ($(NOTQMAIL_TARBALL),)
+NOTQMAIL_TARBALL := $(abspath $(NOTQMAIL_TARBALL))
 $(NOTQMAIL_BINS) &: $(NOTQMAIL_TARBALL)
 	$(call say,NOTQMAIL,$(NOTQMAIL_DIR))
 	$(Q)rm -rf $(NOTQMAIL_DIR) && mkdir -p $(NOTQMAIL_HOME)/control
@@ -237,11 +264,17 @@ $(NOTQMAIL_BINS) &: $(NOTQMAIL_TARBALL)
 	  make qmail-popup qmail-smtpd > build.log 2>&1 || \
 	  { tail -n 30 build.log >&2; echo "notqmail: build failed; see $(NOTQMAIL_DIR)/build.log" >&2; \
 	    exit 1; }
+TEST_QMAIL := $(NOTQMAIL_BINS)
+else
+$(NOTQMAIL_BINS):
+	@echo "notqmail: give the source tarball: make $@ NOTQMAIL_TARBALL=PATH" >&2; exit 2
+TEST_QMAIL :=
+endif
 notqmail: $(NOTQMAIL_BINS)
 
 # The test run ends with one plain line, "N passed, M failed", summed over every binary.
-test: all $(TEST_BIN) $(C_ABI_BIN) $(SETUID_BINS) $(NOTQMAIL_BINS)
-	@BUILD=$(abspath $(BUILD)) sh tests/run.sh
+test: all $(TEST_BIN) $(C_ABI_BIN) $(TEST_PROG_BINS) $(SETUID_BINS) $(HANDOFF_BINS) $(TEST_QMAIL)
+	@BUILD=$(abspath $(BUILD)) CHECKPW_NOTQMAIL_TARBALL='$(NOTQMAIL_TARBALL)' sh tests/run.sh
 
 # What CI runs (the README's test command): `make test`, then the suite under ASan and
 # UBSan (`make san`), the clang build with -Werror, `format-check` and a short fuzz pass
@@ -275,7 +308,7 @@ $(BUILD)/bench/floor-sqlite: bench/login/floor_sqlite.c bench/login/floor_read.h
 
 # Google Benchmark (JSON in build/bench.json), then the login-rate driver (a table, and
 # JSON in build/login-rate.json); BENCH_ARGS and LOGIN_RATE_ARGS pass options to each.
-bench: all $(BENCH_BIN) $(LOGIN_RATE) $(FLOOR_BIN)
+bench: all $(BENCH_BIN) $(LOGIN_RATE) $(FLOOR_BIN) $(BENCH_PROG_BINS)
 	$(BENCH_BIN) --benchmark_out=$(BUILD)/bench.json --benchmark_out_format=json $(BENCH_ARGS)
 	$(LOGIN_RATE) $(LOGIN_RATE_ARGS)
 
@@ -375,4 +408,4 @@ clean:
 	rm -rf build
 
 -include $(CORE_OBJS:.o=.d) $(INTERNAL_OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(BENCH_OBJS:.o=.d) $(LOGIN_RATE_OBJS:.o=.d) \
-  $(PROG_OBJS:.o=.d) $(SQLITE_ONLY_OBJ:.o=.d) $(WRAP_OBJS:.o=.d) $(SETUID_PATHS:.o=.d)
+  $(PROG_OBJS:.o=.d) $(SQLITE_ONLY_OBJ:.o=.d) $(WRAP_OBJS:.o=.d)

@@ -24,7 +24,8 @@
 namespace checkpw::bench {
 namespace {
 
-const std::string kBin = std::string(CHECKPW_BUILD_DIR) + "/bin/";
+// The programs of bin/ with the build tree's PostgreSQL builds (Makefile: BENCH_PROG_BINS).
+const std::string kBin = std::string(CHECKPW_BUILD_DIR) + "/bench/bin/";
 const std::string kChallenge = "<1896.697170952@postoffice.reston.mci.net>";
 
 int env_int(const char* name, int fallback) {

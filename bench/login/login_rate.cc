@@ -64,7 +64,8 @@ namespace checkpw::bench {
 namespace {
 
 const std::string kBuild = CHECKPW_BUILD_DIR;
-const std::string kBin = kBuild + "/bin/";
+// The programs of bin/ with the build tree's PostgreSQL builds (Makefile: BENCH_PROG_BINS).
+const std::string kBin = kBuild + "/bench/bin/";
 const std::string kPassword = "login-rate-password";
 const std::string kChallenge = "<7234.1700000000@mail.example.org>";
 constexpr int kMaxStreams = 8;

@@ -108,7 +108,7 @@ Verdict exec_subprogram(const Run& run, Decision& d, char** argv) {
   d.detail = std::string("unable to run subprogram: ") + std::strerror(e);
   d.set(Verdict::kTempFail, "exec-failed");
   d.log_user_on_reject = false;
-  log_decision(run, d);  // the last decision line must not say "accept"
+  decision_log(run, d);  // the last decision line must not say "accept"
   return d.verdict;
 }
 

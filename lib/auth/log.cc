@@ -43,7 +43,7 @@ std::string log_line(const LogEntry& e) {
   return line;
 }
 
-void log_decision(const LogEntry& entry) noexcept {
+void log_line_stderr(const LogEntry& entry) noexcept {
   try {
     const std::string line = log_line(entry);
     ssize_t ignored = write(2, line.data(), line.size());
@@ -53,7 +53,7 @@ void log_decision(const LogEntry& entry) noexcept {
   }
 }
 
-void log_decision_syslog(const LogEntry& entry) noexcept {
+void log_line_syslog(const LogEntry& entry) noexcept {
   try {
     std::string line = log_line(entry);
     line.pop_back();  // syslog ends the record itself

@@ -27,10 +27,10 @@ struct LogEntry {
 std::string log_line(const LogEntry& entry);
 
 // Writes log_line(entry) to stderr in one write().
-void log_decision(const LogEntry& entry) noexcept;
+void log_line_stderr(const LogEntry& entry) noexcept;
 
 // The same line to syslog (LOG_AUTH; LOG_INFO for an acceptance, LOG_NOTICE otherwise),
 // tagged with the program's name and pid; the connection is closed again.
-void log_decision_syslog(const LogEntry& entry) noexcept;
+void log_line_syslog(const LogEntry& entry) noexcept;
 
 }  // namespace checkpw

@@ -32,20 +32,6 @@ Caller caller_of(const ProcessInfo& proc) {
   return c;
 }
 
-// Why the PostgreSQL build could not take over this run, for the 111 that follows.
-std::string take_over_failure;
-
-// ../libexec/checkpw/PROGRAM from the directory this program runs from, or "".
-std::string beside_this_build(const char* program) {
-  char self[4096];
-  const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-  if (n <= 0) return "";
-  const std::string path(self, static_cast<std::size_t>(n));
-  const std::size_t slash = path.rfind('/');
-  if (slash == std::string::npos) return "";
-  return path.substr(0, slash) + "/../libexec/checkpw/" + program;
-}
-
 void warn(const Run& run, const std::string& text) {
   const std::string line = std::string(run.prog) + ": warning: " + text + "\n";
   ssize_t ignored = write(2, line.data(), line.size());
@@ -54,26 +40,28 @@ void warn(const Run& run, const std::string& text) {
 
 }  // namespace
 
-void pg_build_take_over(const char* program, char** argv) {
-  if (store_has_postgres()) return;
-  const bool secure = process_secure();
+Where store_where(bool secure) {
+  Where where;
+  where.secure = secure;
+  // The one read of CHECKPW_DB outside trusted_env(): this runs before process_harden(),
+  // which cannot come first (step 0 must exec the PostgreSQL build untouched).
   Result<std::string> location = store_location(secure ? nullptr : std::getenv("CHECKPW_DB"));
-  if (!location) return;  // run_start() finds the same problem and says so
-  const bool pg = pg_location(location.value());
-  sodium_memzero(location.value().data(), location.value().size());  // may hold a password
-  if (!pg) return;
-  std::vector<std::string> builds;
-  if (!secure) builds.push_back(beside_this_build(program));
-  builds.push_back(std::string(program_helper_dir()) + "/" + program);
-  for (const std::string& build : builds) {
-    if (build.empty()) continue;
-    execv(build.c_str(), argv);
-    if (!take_over_failure.empty()) take_over_failure += "; ";
-    take_over_failure += build + ": " + std::strerror(errno);
+  if (location) {
+    where.location = std::move(location.value());
+  } else {
+    where.error = location.error().message;
   }
+  return where;
 }
 
-Run run_start(const char* prog, Program program, const ProcessInfo& proc) {
+void pg_build_take_over(const char* program, char** argv, Where& where) {
+  if (store_has_postgres() || !where.error.empty() || !pg_location(where.location)) return;
+  const std::string build = std::string(program_helper_dir()) + "/" + program;
+  execv(build.c_str(), argv);
+  where.handoff_error = build + ": " + std::strerror(errno);
+}
+
+Run run_start(const char* prog, Program program, const ProcessInfo& proc, Where where) {
   Run run;
   run.prog = prog;
   run.program = program;
@@ -81,11 +69,11 @@ Run run_start(const char* prog, Program program, const ProcessInfo& proc) {
   run.caller = caller_of(proc);
   const char* remote = std::getenv("TCPREMOTEIP");  // logged escaped, never trusted
   run.remote = remote != nullptr ? remote : "";
-  auto location = store_location(trusted_env(proc, "CHECKPW_DB"));
-  if (location) {
-    run.location = std::move(location.value());
-  } else {
-    run.location_error = location.error().message;
+  run.where = std::move(where);
+  // The location was chosen by whether the run was secure: it must still be.
+  if (run.where.secure != proc.secure) {
+    wipe_string(run.where.location);
+    run.where.error = "the process changed from secure to not secure, or back, while starting";
   }
   run.started_ms = deadline_now_ms();
   return run;
@@ -98,7 +86,7 @@ bool run_ready(Run& run, int argc, char** argv, Decision& d) {
     d.detail = "unable to take over the process state of a setuid run";
     d.set(Verdict::kTempFail, "harden-failed");
     ok = false;
-  } else if (!deadline_arm(run.prog, run.remote, run.started_ms, kDefaultDeadlineMs)) {
+  } else if (!deadline_arm(run.prog, run.remote, run.started_ms, start_deadline_ms())) {
     d.set(Verdict::kTempFail, "deadline-unavailable");
     ok = false;
   } else if (argc < 2 || argv[1] == nullptr || argv[1][0] == '\0') {
@@ -123,17 +111,17 @@ bool request_take(Run& run, Request& req, Decision& d) {
   return true;
 }
 
-bool account_look_up(const Run& run, const Request& req, Lookup& found, Decision& d) {
+bool store_read(const Run& run, const Request& req, Lookup& found, Decision& d) {
   auto fail = [&](const char* what, const Error& e) {
     d.detail = std::string("unable to ") + what + ": " + e.message;
     d.set(Verdict::kTempFail, "database-unavailable");
     return false;
   };
-  if (!run.location_error.empty()) return fail("find the database", temp_error(run.location_error));
-  Result<std::unique_ptr<Store>> store = store_open(run.location, StoreAccess::kDecide);
-  if (!store && !take_over_failure.empty()) {
+  if (!run.where.error.empty()) return fail("find the database", temp_error(run.where.error));
+  Result<std::unique_ptr<Store>> store = store_open(run.where.location, StoreAccess::kDecide);
+  if (!store && !run.where.handoff_error.empty()) {
     return fail("open database",
-                temp_error(store.error().message + " (" + take_over_failure + ")"));
+                temp_error(store.error().message + " (" + run.where.handoff_error + ")"));
   }
   if (!store) return fail("open database", store.error());
   // Closed on return: no handle (and no read transaction) stays open through the verify.
@@ -168,7 +156,7 @@ namespace {
 
 // The writes themselves, in their own connection, closed on return; whether one was made.
 bool record(const Run& run, Decision& d) {
-  Result<std::unique_ptr<Store>> store = store_open(run.location, StoreAccess::kBookkeep);
+  Result<std::unique_ptr<Store>> store = store_open(run.where.location, StoreAccess::kBookkeep);
   const auto now = static_cast<std::int64_t>(std::time(nullptr));
   bool wrote = false;
   if (store && d.book.kind == Book::kFailure) {
@@ -195,7 +183,7 @@ void bookkeep(const Run& run, Decision& d) {
   if (d.book.kind == Book::kNone) return;
   // After record(): no store is open in this process now. A reader that could not write
   // (a group member) leaves the WAL to the writers.
-  if (record(run, d)) store_tidy(run.location);
+  if (record(run, d)) store_tidy(run.where.location);
 }
 
 void answer_after_delay(const Run& run, const Decision& d) {
@@ -211,7 +199,7 @@ void answer_after_delay(const Run& run, const Decision& d) {
   }
 }
 
-void log_decision(const Run& run, const Decision& d) {
+void decision_log(const Run& run, const Decision& d) {
   LogEntry entry{run.prog, d.verdict, d.mech, run.remote, {}, d.reason};
   if (d.verdict == Verdict::kAccept || d.log_user_on_reject) {
     entry.user = {reinterpret_cast<const unsigned char*>(d.user.data()), d.user.size()};
@@ -225,12 +213,39 @@ void log_decision(const Run& run, const Decision& d) {
   // Dovecot logs every stderr line as an error: a normal decision goes to syslog there.
   if (run.caller.dovecot && to == LogDestination::kStderr) to = LogDestination::kSyslog;
   if (!normal) {
-    log_decision(entry);
-    if (to == LogDestination::kSyslog) log_decision_syslog(entry);
+    log_line_stderr(entry);
+    if (to == LogDestination::kSyslog) log_line_syslog(entry);
   } else if (to == LogDestination::kStderr) {
-    log_decision(entry);
+    log_line_stderr(entry);
   } else if (to == LogDestination::kSyslog) {
-    log_decision_syslog(entry);
+    log_line_syslog(entry);
+  }
+}
+
+int login_main(const char* prog, Program program, int argc, char** argv) noexcept {
+  try {
+    // 0. Where the store is; a PostgreSQL location goes to the build with the PostgreSQL
+    //    client, untouched.
+    Where where = store_where(process_secure());
+    pg_build_take_over(prog, argv, where);
+    // 1. Harden before reading anything the caller controls.
+    Run run = run_start(prog, program, process_harden(), std::move(where));
+    Decision d;  // a temporary failure until the steps decide otherwise
+    if (run_ready(run, argc, argv, d)) {
+      Request req;   // wiped when this scope closes
+      Lookup found;  // settings and account (the store is closed again)
+      // 2. Read fd 3.  3. Look up the account.  4. Decide.
+      if (request_take(run, req, d) && store_read(run, req, found, d)) {
+        decide(login_of(run, req), found.settings, found.account, d);
+      }
+    }
+    bookkeep(run, d);             // 5. Best effort; never changes the verdict.
+    answer_after_delay(run, d);   // 6. Rejections: failure_delay_ms after the request.
+    take_identity(run, argv, d);  // 7. Environment and identity (acceptances only).
+    decision_log(run, d);         // 8. One line, never a secret.
+    return exit_code(exec_subprogram(run, d, argv));  // 9. Returns only if exec failed.
+  } catch (...) {
+    return exit_code(Verdict::kTempFail);  // never 0 or 1 for a failure of our own
   }
 }
 

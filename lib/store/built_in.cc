@@ -1,5 +1,13 @@
-// Kept apart from location.cc so a build can compile it with other paths.
-#include "store/location.h"
+// Compiled apart from everything else, with the values on the command line (Makefile:
+// PATH_DEFS, and the tests' copies), so that a build may link other values.
+#include "store/built_in.h"
+
+#ifndef CHECKPW_START_DEADLINE_MS
+#define CHECKPW_START_DEADLINE_MS 10000
+#endif
+#ifndef CHECKPW_START_BUSY_TIMEOUT_MS
+#define CHECKPW_START_BUSY_TIMEOUT_MS 5000
+#endif
 
 namespace checkpw {
 
@@ -13,6 +21,14 @@ const char* store_location_file() noexcept {
 
 const char* program_helper_dir() noexcept {
   return CHECKPW_HELPERDIR;
+}
+
+int start_deadline_ms() noexcept {
+  return CHECKPW_START_DEADLINE_MS;
+}
+
+int start_busy_timeout_ms() noexcept {
+  return CHECKPW_START_BUSY_TIMEOUT_MS;
 }
 
 }  // namespace checkpw

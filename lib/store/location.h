@@ -10,15 +10,9 @@
 #include <string_view>
 
 #include "base/result.h"
+#include "store/built_in.h"
 
 namespace checkpw {
-
-// The compiled-in location and location file, and HELPERDIR (where the checkpassword
-// programs' PostgreSQL builds are, auth/login.h); a build may link different
-// definitions (the setuid tests).
-const char* store_default_location() noexcept;
-const char* store_location_file() noexcept;
-const char* program_helper_dir() noexcept;
 
 // The location file at `path`: nullopt when there is none. Otherwise it must be a regular
 // file (not a symbolic link) owned by root, writable by no one else, at most 4096 bytes,

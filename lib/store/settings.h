@@ -28,16 +28,13 @@ struct Settings {
   PasswordCost cost{2, 19u << 20};
   int busy_timeout_ms = 5000;
   int failure_delay_ms = 1000;
-  int deadline_ms = 10000;  // kDefaultDeadlineMs
+  int deadline_ms = 10000;
   int last_login_interval_s = 300;
   Lockout lockout;
   bool log_failed_names = false;
   LogDestination log_destination = LogDestination::kStderr;
   std::string default_domain;
 };
-
-// The deadline until the settings are read (the store may be what hangs).
-inline constexpr int kDefaultDeadlineMs = 10000;
 
 struct SettingKey {
   const char* name;

@@ -7,13 +7,12 @@
 #include <cstring>
 #include <ctime>
 
+#include "store/built_in.h"
 #include "store/db_file.h"
 #include "store/schema.h"
 
 namespace checkpw {
 namespace {
-
-constexpr int kDefaultBusyTimeoutMs = 5000;
 
 constexpr const char* kAccountColumns =
     "id, name, hash, cram_md5, enabled, uid, gid, home, shell, created, changed, last_login, "
@@ -132,7 +131,7 @@ Status write_by_name(SqliteDb& db, std::string_view sql, std::string_view name, 
 // made with the default FULL).
 Status SqliteStore::prepare_connection(Mode mode) {
   sqlite3* raw = db_.get();
-  sqlite3_busy_timeout(raw, kDefaultBusyTimeoutMs);
+  sqlite3_busy_timeout(raw, start_busy_timeout_ms());
   int persist = 1;
   sqlite3_file_control(raw, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
   if (auto r = db_.exec("PRAGMA secure_delete = ON; PRAGMA temp_store = MEMORY"); !r) return r;
@@ -181,7 +180,7 @@ Result<SqliteStore> SqliteStore::open(const std::string& path, Mode mode) {
       clock_gettime(CLOCK_MONOTONIC, &now);
       const long long waited_ms =
           (now.tv_sec - start.tv_sec) * 1000LL + (now.tv_nsec - start.tv_nsec) / 1000000;
-      if (why == ShmTrouble::kMissing || waited_ms >= kDefaultBusyTimeoutMs) return s;
+      if (why == ShmTrouble::kMissing || waited_ms >= start_busy_timeout_ms()) return s;
       const timespec pause{0, 1000000};  // 1 ms: a writer's rebuild takes about that
       nanosleep(&pause, nullptr);
     }

@@ -30,7 +30,8 @@ using test::Fd3;
 using test::RunOptions;
 using test::RunResult;
 
-const std::string kBin = std::string(CHECKPW_BUILD_DIR) + "/bin/";
+// The tests' copies of the programs (Makefile: TEST_PROG_BINS).
+const std::string kBin = std::string(CHECKPW_BUILD_DIR) + "/tests/bin/";
 const std::string kCheckpw = kBin + "checkpw";
 const std::string kCram = kBin + "cram-md5-checkpw";
 

@@ -15,7 +15,8 @@
 namespace checkpw {
 namespace {
 
-const std::string kBin = std::string(CHECKPW_BUILD_DIR) + "/bin/";
+// The tests' copies of the programs (Makefile: TEST_PROG_BINS).
+const std::string kBin = std::string(CHECKPW_BUILD_DIR) + "/tests/bin/";
 
 class Deadline : public testing::Test {
  protected:

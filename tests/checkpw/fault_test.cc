@@ -19,7 +19,7 @@ namespace {
 
 using test::checkpassword_request;
 
-const std::string kCheckpw = std::string(CHECKPW_BUILD_DIR) + "/bin/checkpw";
+const std::string kCheckpw = std::string(CHECKPW_BUILD_DIR) + "/tests/bin/checkpw";
 
 class Fault : public testing::Test {
  protected:

@@ -22,7 +22,8 @@ using test::checkpassword_request;
 using test::RunOptions;
 using test::RunResult;
 
-const std::string kBin = std::string(CHECKPW_BUILD_DIR) + "/bin/";
+// The tests' copies of the programs (Makefile: TEST_PROG_BINS).
+const std::string kBin = std::string(CHECKPW_BUILD_DIR) + "/tests/bin/";
 
 class GroupReader : public testing::Test {
  protected:

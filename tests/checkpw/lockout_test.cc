@@ -19,7 +19,8 @@ namespace {
 
 using test::checkpassword_request;
 
-const std::string kBin = std::string(CHECKPW_BUILD_DIR) + "/bin/";
+// The tests' copies of the programs (Makefile: TEST_PROG_BINS).
+const std::string kBin = std::string(CHECKPW_BUILD_DIR) + "/tests/bin/";
 constexpr char kChallenge[] = "<1896.697170952@postoffice.reston.mci.net>";
 constexpr char kResponse[] = "b913a602c7eda7a495b4e6e7334d3890";  // RFC 2195, tanstaaftanstaaf
 

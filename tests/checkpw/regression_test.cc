@@ -23,7 +23,8 @@ using test::checkpassword_request;
 using test::RunOptions;
 using test::RunResult;
 
-const std::string kBin = std::string(CHECKPW_BUILD_DIR) + "/bin/";
+// The tests' copies of the programs (Makefile: TEST_PROG_BINS).
+const std::string kBin = std::string(CHECKPW_BUILD_DIR) + "/tests/bin/";
 const std::string kCheckpw = kBin + "checkpw";
 const std::string kCram = kBin + "cram-md5-checkpw";
 const std::vector<std::string> kRan = {"/bin/sh", "-c", "echo ran"};

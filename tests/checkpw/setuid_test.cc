@@ -28,8 +28,8 @@ using test::RunOptions;
 using test::RunResult;
 
 const std::string kBuild = CHECKPW_BUILD_DIR;
-const std::string kSetuidDb = kBuild + "/tests/setuid/users.db";  // SETUID_DBPATH in the Makefile
-// SETUID_LOCATION_FILE in the Makefile: absent, except in the test that writes it.
+const std::string kSetuidDb = kBuild + "/tests/setuid/users.db";  // SETUID_DIR in the Makefile
+// SETUID_DIR/location: absent, except in the test that writes it.
 const std::string kSetuidLocation = kBuild + "/tests/setuid/location";
 
 class Setuid : public testing::Test {
@@ -147,7 +147,7 @@ TEST_F(Setuid, AccountWithUidStillRunsAsTheCaller) {
 // PGPASSWORD, PGSERVICEFILE, HOME for ~/.pgpass) can point the program elsewhere. A
 // location file that others could have written is a temporary failure, never a guess.
 // The copy in bin/ has no PostgreSQL client: it hands the run to its PostgreSQL build in
-// the compiled-in HELPERDIR (SETUID_HELPERDIR), never to the one the caller could put
+// the compiled-in HELPERDIR (SETUID_DIR/libexec/checkpw), never to the one the caller could put
 // beside it (libexec/checkpw/ next to bin/, which a run that is not secure tries first).
 TEST_F(Setuid, ALocationFileNamesAPostgresStoreThatTheEnvironmentCannotChange) {
   const std::string planted = dir_.file("planted-build-ran");

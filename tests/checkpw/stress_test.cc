@@ -32,7 +32,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using test::checkpassword_request;
 
-const std::string kBin = std::string(CHECKPW_BUILD_DIR) + "/bin/";
+// The tests' copies of the programs (Makefile: TEST_PROG_BINS).
+const std::string kBin = std::string(CHECKPW_BUILD_DIR) + "/tests/bin/";
 constexpr char kChallenge[] = "<4711.1234567890@mail.example.org>";
 constexpr int kStable = 4;  // accounts nobody changes: stable0..3, password stable-pw-N
 

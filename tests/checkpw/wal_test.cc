@@ -20,7 +20,8 @@ namespace {
 
 using test::checkpassword_request;
 
-const std::string kBin = std::string(CHECKPW_BUILD_DIR) + "/bin/";
+// The tests' copies of the programs (Makefile: TEST_PROG_BINS).
+const std::string kBin = std::string(CHECKPW_BUILD_DIR) + "/tests/bin/";
 constexpr int kAccounts = 40;
 
 long file_size(const std::string& path) {

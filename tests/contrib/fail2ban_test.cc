@@ -22,7 +22,8 @@ namespace {
 
 using test::checkpassword_request;
 
-const std::string kBin = std::string(CHECKPW_BUILD_DIR) + "/bin/";
+// The tests' copies of the programs (Makefile: TEST_PROG_BINS).
+const std::string kBin = std::string(CHECKPW_BUILD_DIR) + "/tests/bin/";
 const std::string kFilter =
     std::string(CHECKPW_SOURCE_DIR) + "/contrib/fail2ban/filter.d/checkpw.conf";
 constexpr char kChallenge[] = "<1896.697170952@postoffice.reston.mci.net>";

@@ -56,7 +56,7 @@ testing::AssertionResult make_accounts(const std::string& db, Programs& programs
   if (auto r = run_ok({tool, "--db", db, "add", "bob", "--password-stdin"}, "test\n"); !r) {
     return r;
   }
-  programs = {kBuild + "/bin/checkpw", kBuild + "/bin/cram-md5-checkpw"};
+  programs = {kBuild + "/tests/bin/checkpw", kBuild + "/tests/bin/cram-md5-checkpw"};
   return testing::AssertionSuccess();
 }
 

@@ -55,18 +55,26 @@ TEST(Install, NothingSetuidUnlessAskedThenTheCheckpasswordProgramsAre4750) {
     EXPECT_TRUE(S_ISREG(st.st_mode)) << prog;
   }
 
-  // The PostgreSQL builds (install/helpers), and the installed layout working: a copy in
-  // bin/ hands a postgresql:// login to the one in libexec/checkpw/, whose libpq then
-  // finds no server there (111, its own message).
+  // The PostgreSQL builds (install/helpers), and the installed layout fitting together:
+  // the copy in bin/ hands a postgresql:// login to the compiled-in HELPERDIR, which is
+  // where the install put the full build (under DESTDIR here, so it is not found: 111
+  // naming it), and that build's libpq finds no server (111, its own message).
   for (const char* prog : {"checkpw", "cram-md5-checkpw"}) {
-    const struct stat st = stat_of(plain.path() + "/usr/local/libexec/checkpw/" + prog);
+    const std::string helper = "/usr/local/libexec/checkpw/" + std::string(prog);
+    const struct stat st = stat_of(plain.path() + helper);
     EXPECT_EQ(st.st_mode & 07777, 0755u) << prog;
     EXPECT_TRUE(S_ISREG(st.st_mode)) << prog;
     test::RunOptions login;
     login.argv = {plain.path() + "/usr/local/bin/" + prog, "/bin/true"};
     login.env = {"CHECKPW_DB=postgresql://login@/accounts?host=/nonexistent", "PATH=/usr/bin:/bin"};
     login.fd3_data = test::checkpassword_request("alice", "alice-pw");
-    const test::RunResult pg = test::run(login);
+    test::RunResult pg = test::run(login);
+    EXPECT_EQ(pg.exit_code, 111) << prog << pg.err;
+    if (access(helper.c_str(), F_OK) != 0) {
+      EXPECT_NE(pg.err.find(helper + ": No such file"), std::string::npos) << prog << pg.err;
+    }
+    login.argv[0] = plain.path() + helper;
+    pg = test::run(login);
     EXPECT_EQ(pg.exit_code, 111) << prog << pg.err;
     EXPECT_NE(pg.err.find("/nonexistent/.s.PGSQL.5432"), std::string::npos) << prog << pg.err;
   }

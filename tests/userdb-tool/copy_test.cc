@@ -24,7 +24,7 @@
 namespace checkpw::test {
 namespace {
 
-const std::string kCheckpw = CHECKPW_BUILD_DIR "/bin/checkpw";
+const std::string kCheckpw = CHECKPW_BUILD_DIR "/tests/bin/checkpw";
 
 // userdb-tool --db LOCATION ARGS...
 RunResult tool_on(const std::string& location, std::vector<std::string> args,

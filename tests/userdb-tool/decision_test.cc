@@ -16,7 +16,7 @@ INSTANTIATE_TEST_SUITE_P(Stores, VerifyTest, all_stores(), store_test_name);
 using SetuidToolTest = ToolTest;
 
 RunResult checkpw_login(const std::string& db, const std::string& user, const std::string& pw) {
-  return run({.argv = {CHECKPW_BUILD_DIR "/bin/checkpw", "/bin/true"},
+  return run({.argv = {CHECKPW_BUILD_DIR "/tests/bin/checkpw", "/bin/true"},
               .fd3_data = checkpassword_request(user, pw),
               .env = {"CHECKPW_DB=" + db, "PATH=/usr/bin:/bin"}});
 }

@@ -197,7 +197,7 @@ TEST_P(ImportTest, CramMd5OnlyEntriesLogInAndAreUpgradedAtTheFirstPlaintextLogin
             std::string::npos);
 
   RunOptions login;
-  login.argv = {CHECKPW_BUILD_DIR "/bin/checkpw", "/bin/true"};
+  login.argv = {CHECKPW_BUILD_DIR "/tests/bin/checkpw", "/bin/true"};
   login.env = {"CHECKPW_DB=" + store.login(), "PATH=/usr/bin:/bin"};
   login.fd3_data = std::string("frank\0cram-only-typo\0\0", 22);
   EXPECT_EQ(run(login).exit_code, 1);
@@ -269,7 +269,7 @@ TEST_P(ImportTest, ShadowSkipsLockedPasswordlessAndRootAndReadsIdsFromPasswd) {
   // yescrypt hash becomes Argon2id with a CRAM-MD5 secret, and CRAM-MD5 then works.
   EXPECT_EQ(cram_missing("ann"), "1");
   RunOptions login;
-  login.argv = {CHECKPW_BUILD_DIR "/bin/checkpw", "/bin/true"};
+  login.argv = {CHECKPW_BUILD_DIR "/tests/bin/checkpw", "/bin/true"};
   login.env = {"CHECKPW_DB=" + store.login(), "PATH=/usr/bin:/bin"};
   login.fd3_data = checkpassword_request("ann", "yes-pw");
   EXPECT_EQ(run(login).exit_code, 0);
@@ -281,7 +281,7 @@ TEST_P(ImportTest, ShadowSkipsLockedPasswordlessAndRootAndReadsIdsFromPasswd) {
   unsigned int len = 0;
   HMAC(EVP_md5(), "yes-pw", 6, reinterpret_cast<const unsigned char*>(challenge.data()),
        challenge.size(), mac, &len);
-  login.argv[0] = CHECKPW_BUILD_DIR "/bin/cram-md5-checkpw";
+  login.argv[0] = CHECKPW_BUILD_DIR "/tests/bin/cram-md5-checkpw";
   login.fd3_data = checkpassword_request("ann", to_hex(mac, len), challenge);
   EXPECT_EQ(run(login).exit_code, 0) << "CRAM-MD5 after the upgrade";
   EXPECT_EQ(verify("ann", "yes-pw"), 0);
@@ -323,7 +323,7 @@ TEST_P(ImportTest, PoppasswdPlaintextPairsAnswerCramMd5AtOnce) {
   HMAC(EVP_md5(), "sm311y-f33t", 11, reinterpret_cast<const unsigned char*>(challenge.data()),
        challenge.size(), mac, &len);
   RunOptions login;
-  login.argv = {CHECKPW_BUILD_DIR "/bin/cram-md5-checkpw", "/bin/true"};
+  login.argv = {CHECKPW_BUILD_DIR "/tests/bin/cram-md5-checkpw", "/bin/true"};
   login.env = {"CHECKPW_DB=" + store.login(), "PATH=/usr/bin:/bin"};
   // Hoffmann's order (response, then challenge) and Dabrowski's (challenge, then response).
   login.fd3_data = checkpassword_request("joe", to_hex(mac, len), challenge);
