@@ -54,7 +54,7 @@ class QmailSmtpd : public testing::Test {
   std::string db_;
 };
 
-TEST_F(QmailSmtpd, PlainLoginAndCramMd5AsTheReadmeRunFileStartsIt) {
+TEST_F(QmailSmtpd, PlainLoginAndCramMd5AsTheDeploymentRunFileStartsIt) {
   EXPECT_EQ(auth("PLAIN", "alice@example.org", "alice-pw"), 0);
   EXPECT_EQ(auth("LOGIN", "alice@example.org", "alice-pw"), 0);
   EXPECT_EQ(auth("CRAM-MD5", "alice@example.org", "alice-pw"), 0);
