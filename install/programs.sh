@@ -1,5 +1,6 @@
 #!/bin/sh
-# Installs the programs as install/modes says (issue 12, item 4).
+# Installs the programs as install/modes says: the modes are data, checked whole before
+# anything is copied, so that no edit can make an install half setuid.
 #   sh install/programs.sh MODES FROM TO SETUID_GROUP PROGRAM...
 # MODES must have exactly one valid line for each PROGRAM (the programs `make` built).
 # Everything is checked before anything is copied; a problem exits 2 with its line.

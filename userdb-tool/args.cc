@@ -15,7 +15,10 @@ constexpr const char* kToolHead =
     "usage: userdb-tool [--db PATH] COMMAND [ARGS...]\n"
     "       userdb-tool COMMAND --help\n"
     "\n"
-    "Manages the checkpw user database. PATH: --db, else $CHECKPW_DB, else " CHECKPW_DBPATH
+    "Manages the checkpw user database: an SQLite file or a postgresql:// URI.\n"
+    "PATH: --db, else $CHECKPW_DB, else the line of " CHECKPW_LOCATION_FILE
+    "\n"
+    "when that file exists, else " CHECKPW_DBPATH
     ".\n"
     "\n"
     "Commands:\n";
@@ -30,7 +33,9 @@ constexpr const char* kToolTail =
     "\n"
     "Exit codes: 0 done; 1 refused (user exists, no such user, wrong password for\n"
     "verify); 2 usage or invalid input; 111 temporary failure (database busy past its\n"
-    "timeout, I/O error, out of memory).\n";
+    "timeout, I/O error, out of memory).\n"
+    "\n"
+    "Every command, option and setting, with examples: userdb-tool(8).\n";
 
 }  // namespace
 

@@ -1,4 +1,4 @@
-// import (issue 12, item 1): accounts from the files administrators come from, each read
+// import: accounts from the files administrators come from, each read
 // as its project documents it. Without --apply nothing is written and a report says what
 // would happen; with it, everything goes in one transaction or nothing does. A line is
 // never echoed (it may hold a password): reports give line numbers, field names, user

@@ -1,5 +1,5 @@
-// Moving accounts between stores: copy (issue 13, item 6), and out of the database:
-// export (issue 12, item 2). Dovecot's passwd-file
+// Moving accounts between stores (copy: SQLite to PostgreSQL, or back), and out of the
+// database for Dovecot 2.4, which has no checkpassword driver (export). Dovecot's passwd-file
 // (https://doc.dovecot.org/configuration_manual/authentication/passwd_file/):
 // user:{SCHEME}password:uid:gid:gecos:home:shell:extra_fields, one account a line, so that
 // Dovecot's passdb passwd-file and `doveadm pw -t` take our hashes as they are.

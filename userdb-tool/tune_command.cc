@@ -1,5 +1,6 @@
 // tune: measures Argon2id on this machine and proposes the strongest cost that fits a time
-// and a memory limit (issue 10, item 5); with --apply it stores that cost. The memory
+// and a memory limit, since every plaintext login pays one such verify; with --apply it
+// stores that cost. The memory
 // limit is the whole process's: the default, 200,000,000 bytes, is the softlimit of the
 // qmail run files (softlimit -m), and kProcessHeadroom of it is left to the program.
 #include <algorithm>

@@ -1,4 +1,5 @@
-// Equal time for every rejection (doc/design.md section 4, issue 11 item 6): after the
+// Equal time for every rejection (doc/design.md section 4), so that the time of an answer
+// tells no attacker which kind of rejection it was: after the
 // Argon2id cost is raised, an unknown user (a dummy verify at the new cost), a wrong
 // password (an account at the new cost), a locked account (the right password) and a
 // wrong password for an account still at the old cost must take the same time, because a

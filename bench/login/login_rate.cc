@@ -1,4 +1,5 @@
-// Logins per second of the real programs (issue 10): each login is spawned the way
+// Logins per second of the real programs, the figure a mail host feels: each login is
+// spawned the way
 // qmail-smtpd does it (the request on a pipe placed on fd 3, subprogram /bin/true), and
 // the cases alternate in rounds within one run, over every database size and store too,
 // so that a ratio reads off one run:
@@ -19,7 +20,8 @@
 // failure_delay_ms is 0. Each stream logs in as its own account, as a mail client polls.
 // Then the WAL phase: --wal-logins CRAM-MD5 logins of distinct accounts of the largest
 // database, two streams, the -wal file's size sampled throughout.
-// --stores picks the stores (issue 13, item 5): sqlite (the file), postgres (a real
+// --stores picks the stores, so that SQLite and PostgreSQL read off one run: sqlite (the
+// file), postgres (a real
 // PostgreSQL 15 this driver starts, Unix socket, the programs as the least-privileged
 // login role) and pgbouncer (the same server behind a pgbouncer on a Unix socket, session
 // pooling), and pg-peer (the same server, the login role by peer authentication on the

@@ -849,8 +849,8 @@ TEST(DecisionSqlite, ReplaceHashOnlyWhileTheVerifiedHashIsStored) {
 namespace checkpw {
 namespace {
 
-// Lockout in the decision (issue 11): a locked account is rejected whatever the secret,
-// after the same verification, and the rejection is not counted; an expired lock or a
+// Lockout in the decision (doc/design.md section 7): a locked account is rejected whatever the
+// secret, after the same verification, and the rejection is not counted; an expired lock or a
 // policy that is off lets the right secret in.
 TEST(DecisionLockout, LockedAccountRejectedWhateverTheSecret) {
   Settings settings;

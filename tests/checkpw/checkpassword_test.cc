@@ -450,7 +450,8 @@ TEST_P(Checkpassword, RecordsLastLoginAndFailures) {
   EXPECT_EQ(store_.value("SELECT total_failures FROM accounts WHERE name = 'alice'"), "2");
 }
 
-// Issue 10: a mail client that polls every minute costs no write. A success writes only
+// A mail client that polls every minute costs no write (a write per poll would be a
+// write per minute per client). A success writes only
 // when last_login is older than last_login_interval_s (or missing, or in the future), or
 // when there are failures to clear.
 TEST_P(Checkpassword, LastLoginIsWrittenAtMostOncePerInterval) {

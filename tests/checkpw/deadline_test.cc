@@ -1,4 +1,4 @@
-// The deadline (issue 11, item 4): a request pipe that never reaches end of file, or a
+// The deadline (doc/design.md section 2): a request pipe that never reaches end of file, or a
 // FIFO where the database should be, used to block the programs forever. Now: 111 and a
 // log line with reason=deadline, after the 10 s that apply until the settings are read.
 #include <gtest/gtest.h>

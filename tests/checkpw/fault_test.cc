@@ -1,6 +1,7 @@
-// Faults (issue 11, item 7), each against the real program with the exact exit code and
-// the database checked afterwards: Argon2id without its memory, a read-only or full file
-// system under the bookkeeping, a corrupted page, signals inherited ignored or blocked.
+// Faults, which must answer 111 (try again), never 1 (wrong password): each against the
+// real program with the exact exit code and the database checked afterwards: Argon2id
+// without its memory, a read-only or full file system under the bookkeeping, a corrupted
+// page, signals inherited ignored or blocked.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>

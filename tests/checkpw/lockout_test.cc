@@ -1,4 +1,4 @@
-// Lockout (issue 11, item 1) with the real programs and the real userdb-tool: failures
+// Lockout (doc/design.md section 7) with the real programs and the real userdb-tool: failures
 // of one account are counted by both programs and both mechanisms; a locked account is
 // rejected whatever the secret; a success resets the count; unlock clears a lock; an
 // expired lock is gone.

@@ -1,4 +1,4 @@
-// Where decision lines go (issue 11, item 3): log_destination stderr, syslog (LOG_AUTH)
+// Where decision lines go (doc/design.md section 8): log_destination stderr, syslog (LOG_AUTH)
 // or none; under Dovecot, which logs every stderr line of the program as an error, a
 // normal decision never goes to stderr. The syslog side is a real syslog(3) call of the
 // real binary, received on a socket that the program sees as /dev/log.

@@ -1,4 +1,4 @@
-// The PostgreSQL store's own cases (issue 13, items 2-4), with servers these tests start
+// The PostgreSQL store's own cases (doc/design.md section 7), with servers these tests start
 // themselves (support/postgres.h): a server that is down, paused or refusing the password
 // gives 111 and never a verdict; the programs' role can keep the books and nothing more;
 // and a hot standby decides logins while its primary is gone.
@@ -178,7 +178,7 @@ TEST(PgLogin, TheLoginRoleKeepsTheBooksAndCannotChangeAnAccount) {
   EXPECT_NE(planted.err.find("trigger spy"), std::string::npos) << planted.err;
 }
 
-// Several mail hosts (issue 13, item 4): each reads a local hot standby first
+// Several mail hosts, the reason for PostgreSQL at all: each reads a local hot standby first
 // (target_session_attrs=prefer-standby) and names the primary too, where the bookkeeping
 // goes. An account added on the primary logs in on the standby; with the primary gone,
 // logins are still decided and the books are skipped; lockout counts, written to the

@@ -1,4 +1,4 @@
-// Regressions found by review and attack (issue 9), each against the real programs with
+// Regressions found by review and attack, each against the real programs with
 // a real fd 3 and a real SQLite file made by the real userdb-tool. Every case here failed
 // before its fix.
 #include <gtest/gtest.h>

@@ -129,7 +129,7 @@ TEST_F(Setuid, AccountWithoutUidRunsAsTheCallerNotRoot) {
 }
 
 // A setuid copy must not hand a local user who knows one mail password a program of
-// their choice running as that account's uid (issue 11): the subprogram runs as the
+// their choice running as that account's uid (doc/design.md section 5): the subprogram runs as the
 // caller, and the account's ids are applied only for a root caller.
 TEST_F(Setuid, AccountWithUidStillRunsAsTheCaller) {
   const RunResult r = call(checkpassword_request("erin", "erin-pw"));
@@ -143,7 +143,7 @@ TEST_F(Setuid, AccountWithUidStillRunsAsTheCaller) {
 }
 
 // Under setuid the store, and the password to reach it, come only from the root-owned
-// location file (issue 13, item 1): neither CHECKPW_DB nor libpq's own variables (PGHOST,
+// location file (doc/design.md section 7): neither CHECKPW_DB nor libpq's own variables (PGHOST,
 // PGPASSWORD, PGSERVICEFILE, HOME for ~/.pgpass) can point the program elsewhere. A
 // location file that others could have written is a temporary failure, never a guess.
 // The copy in bin/ has no PostgreSQL client: it hands the run to its PostgreSQL build in

@@ -1,8 +1,8 @@
-// Load (issue 11, item 8): eight concurrent login streams of the real programs (right,
-// wrong and unknown; plaintext and CRAM-MD5; both programs) while the real userdb-tool adds,
-// changes, disables, re-enables and deletes accounts. Every login's exit code is checked
-// against what the administrator's writes allow at the time it ran (an operation finished
-// before a login started is in force; one still to start is not), every administrator
+// Load, since a mail host logs in while its administrator writes: eight concurrent login streams of
+// the real programs (right, wrong and unknown; plaintext and CRAM-MD5; both programs) while the
+// real userdb-tool adds, changes, disables, re-enables and deletes accounts. Every login's exit
+// code is checked against what the administrator's writes allow at the time it ran (an operation
+// finished before a login started is in force; one still to start is not), every administrator
 // command must succeed, and at the end every administrator write is found in the database.
 // Its size: CHECKPW_STRESS_LOGINS logins per stream (default 25; the closing note of issue
 // 11 reports a large run); the administrator makes max(8, logins / 3) rounds.

@@ -1,7 +1,7 @@
-// The database's files under the login programs' writes (issue 10): the WAL stays bounded
-// (a bookkeeping write past kWalCheckpointBytes starts a checkpoint elsewhere), no login
-// flushes the disk, and after passwd or del no earlier hash or CRAM-MD5 secret is left in
-// any of the database's files. The real programs and userdb-tool, a real SQLite file.
+// The database's files under the login programs' writes (doc/design.md section 7): the WAL
+// stays bounded (a bookkeeping write past kWalCheckpointBytes starts a checkpoint elsewhere), no
+// login flushes the disk, and after passwd or del no earlier hash or CRAM-MD5 secret is left in any
+// of the database's files. The real programs and userdb-tool, a real SQLite file.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 

@@ -1,4 +1,5 @@
-// The installed library is the core alone (issue 9): libcheckpw.so.1 exports only the
+// The installed library is the core alone, so a C mail server that links it gets no
+// SQLite and no policy: libcheckpw.so.1 exports only the
 // checkpw_* C functions and needs neither SQLite nor libcrypt. Checked with the tools an
 // administrator or packager would use: nm -D and ldd.
 #include <gtest/gtest.h>

@@ -1,10 +1,11 @@
-// Dovecot's SQL passdb over our database (issue 12, item 3): the way in for Dovecot 2.4,
+// Dovecot's SQL passdb over our database: the way in for Dovecot 2.4, which has no
+// checkpassword driver,
 // tested with the Dovecot 2.3.19 that Debian 12 ships (`dovecot-sqlite`, `dovecot-pgsql`)
 // and curl as the client, with contrib/dovecot/dovecot-sql.conf.ext (SQLite, its
 // @DATABASE@ filled in) and dovecot-pgsql.conf.ext (PostgreSQL, its @CONNECT@ filled in
-// with the programs' login role: issue 13, item 7) exactly as shipped. PLAIN and LOGIN verify our
-// Argon2id hashes and imported crypt(3) ones; CRAM-MD5 uses the stored secret; disabled accounts
-// and accounts without a CRAM-MD5 secret are refused.
+// with the programs' login role, since SELECT is all it needs) exactly as shipped. PLAIN and LOGIN
+// verify our Argon2id hashes and imported crypt(3) ones; CRAM-MD5 uses the stored secret; disabled
+// accounts and accounts without a CRAM-MD5 secret are refused.
 #include <crypt.h>
 #include <gtest/gtest.h>
 

@@ -1,4 +1,5 @@
-// checkpw and cram-md5-checkpw behind a real Dovecot 2.3 (issue 5, item 4): a private
+// checkpw and cram-md5-checkpw behind a real Dovecot 2.3 (doc/design.md sections 6 and
+// 9), since only the real server shows what it sends and accepts: a private
 // instance on 127.0.0.1 with `passdb { driver = checkpassword }`, and curl logging in over
 // IMAP and POP3 with PLAIN, LOGIN and CRAM-MD5 (through Dovecot's credentials lookup).
 // The programs, the database and userdb-tool are the real ones from the build.

@@ -1,5 +1,5 @@
-// make install (issue 11, item 5): nothing setuid by default; with SETUID_GROUP the two
-// checkpassword programs root-owned, 4750 and that group, and userdb-tool never setuid.
+// make install, which decides what may run as root: nothing setuid by default; with SETUID_GROUP
+// the two checkpassword programs root-owned, 4750 and that group, and userdb-tool never setuid.
 // Runs the real `make install` into a DESTDIR, as root (chown needs it), with the build's
 // own PREFIX (/usr/local): another would rebuild the programs the other tests run.
 #include <grp.h>

@@ -1,5 +1,5 @@
-// The manual pages (issue 12, item 4): man(1) renders each without a warning, each has the
-// sections a reader looks for, and userdb-tool(8) names every command the tool has and
+// The manual pages, the reference an administrator reads: man(1) renders each without a warning,
+// each has the sections a reader looks for, and userdb-tool(8) names every command the tool has and
 // every setting the database holds, so the page cannot fall behind the program.
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 // cram-md5-checkpw behind a real qmail-smtpd (notqmail with Erwin Hoffmann's SMTP AUTH
-// patch, built by `make notqmail`), run exactly as the README's run file runs it:
+// patch, built by `make notqmail`), run exactly as doc/deployment.md's run file runs it:
 // `SMTPAUTH=+cram qmail-smtpd /path/cram-md5-checkpw /bin/true` (this patch takes no
 // hostname argument), with a client that speaks SMTP AUTH PLAIN, LOGIN and CRAM-MD5 and
 // computes the CRAM-MD5 response itself (Python's hmac). 235 for the right secret, 535 for
@@ -55,7 +55,7 @@ class QmailSmtpd : public testing::Test {
   std::string db_;
 };
 
-TEST_F(QmailSmtpd, PlainLoginAndCramMd5AsTheReadmeRunFileStartsIt) {
+TEST_F(QmailSmtpd, PlainLoginAndCramMd5AsTheDeploymentRunFileStartsIt) {
   EXPECT_EQ(auth("PLAIN", "alice@example.org", "alice-pw"), 0);
   EXPECT_EQ(auth("LOGIN", "alice@example.org", "alice-pw"), 0);
   EXPECT_EQ(auth("CRAM-MD5", "alice@example.org", "alice-pw"), 0);

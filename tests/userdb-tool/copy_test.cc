@@ -1,4 +1,5 @@
-// userdb-tool copy --from LOCATION --to LOCATION (issue 13, item 6), with real stores: an
+// userdb-tool copy --from LOCATION --to LOCATION, the move from one host's SQLite file to
+// several hosts' PostgreSQL and back, with real stores: an
 // SQLite file whose bookkeeping and lockout state real logins of the real checkpw wrote,
 // copied into a PostgreSQL database that has no schema yet, then into an SQLite file that
 // does not exist yet, arrives field for field with every setting, and the programs decide

@@ -1,6 +1,7 @@
 // userdb-tool's verify runs the very decision the programs run (on an SQLite file and on
 // PostgreSQL, where the programs log in as the least-privileged role), and the tool
-// refuses to run setuid or setgid (issue 9).
+// refuses to run setuid or setgid (a setuid copy would let any local user rewrite
+// accounts).
 #include <sys/stat.h>
 #include <unistd.h>
 

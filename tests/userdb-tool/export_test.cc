@@ -1,4 +1,4 @@
-// userdb-tool export --format passwd-file (issue 12, item 2): Dovecot's own `doveadm pw -t`
+// userdb-tool export --format passwd-file, a way in for Dovecot 2.4: Dovecot's own `doveadm pw -t`
 // verifies every exported hash with the right password and refuses a wrong one; the
 // fields and the nologin rule; an account that cannot be a line makes the export write
 // nothing. On an SQLite file and on PostgreSQL.

@@ -1,4 +1,4 @@
-// userdb-tool import (issue 12, item 1): each format as its project writes it, a report
+// userdb-tool import: each format as its project writes it, a report
 // that changes nothing, one transaction or nothing on --apply, and no line ever echoed.
 // Every imported account is then checked with verify, the programs' own decision. On an
 // SQLite file and on PostgreSQL, where the programs log in as the least-privileged role.

@@ -241,6 +241,9 @@ TEST(ToolHelp, HelpForTheToolAndEveryCommand) {
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_NE(r.out.find("usage: userdb-tool [--db PATH] COMMAND"), std::string::npos);
   EXPECT_NE(r.out.find(CHECKPW_DBPATH), std::string::npos);
+  EXPECT_NE(r.out.find(CHECKPW_LOCATION_FILE), std::string::npos);
+  // A summary: the manual page is the reference, and the help ends by naming it.
+  EXPECT_TRUE(r.out.ends_with("with examples: userdb-tool(8).\n")) << r.out;
   for (const char* cmd : {"init", "add", "passwd", "del", "enable", "disable", "set", "show",
                           "list", "verify", "config", "check"}) {
     EXPECT_NE(r.out.find(std::string("  ") + cmd + " "), std::string::npos) << cmd;

@@ -1,4 +1,4 @@
-// userdb-tool tune (issue 10, item 5): the table it measured, a proposal that fits both
+// userdb-tool tune: the table it measured, a proposal that fits both
 // limits, nothing written without --apply, the proposal stored with it, bad limits refused;
 // on an SQLite file and on PostgreSQL.
 #include <string>
