@@ -201,7 +201,7 @@ Result<SqliteStore> SqliteStore::open_with(const std::string& path, Mode mode, b
   // A login reads in one snapshot: schema version, settings and the account from one read
   // transaction, not one each (the read locks on -shm and the header checks once; measured
   // 3% of a CRAM-MD5 login). It ends when the connection closes, right after the lookup
-  // (account_look_up), so it never keeps a checkpoint waiting.
+  // (store_read in auth/login.h), so it never keeps a checkpoint waiting.
   if (mode == Mode::kLogin) {
     if (auto r = s.db_.exec("BEGIN"); !r) return r.error();
   }

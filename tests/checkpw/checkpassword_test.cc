@@ -347,7 +347,8 @@ TEST_P(Checkpassword, DatabaseUnreadableIsTempFail) {
 
 TEST_P(Checkpassword, DatabaseLockedPastBusyTimeoutIsTempFail) {
   if (store_.postgres()) GTEST_SKIP() << "an SQLite file case (pg_login_test.cc has PostgreSQL's)";
-  // The settings live in the locked file, so this read waits the default 5 s.
+  // The settings live in the locked file, so this read waits the busy timeout that holds
+  // until they are read (5 s; 1 s in the tests' copies of the programs).
   sqlite3* h = nullptr;
   ASSERT_EQ(sqlite3_open(db_.c_str(), &h), SQLITE_OK);
   // An exclusive-locking writer keeps every other connection out, even in WAL mode.

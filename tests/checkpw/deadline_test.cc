@@ -1,6 +1,7 @@
 // The deadline (doc/design.md section 2): a request pipe that never reaches end of file, or a
 // FIFO where the database should be, used to block the programs forever. Now: 111 and a
-// log line with reason=deadline, after the 10 s that apply until the settings are read.
+// log line with reason=deadline, after the deadline that holds until the settings are
+// read (10 s; 2 s in the tests' copies of the programs, lib/store/built_in.h).
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 

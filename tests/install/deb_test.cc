@@ -166,12 +166,21 @@ TEST(Deb, BuildsLintianCleanConflictsWithDebiansCheckpwAndWorksUnpacked) {
   EXPECT_EQ(test::run(login).exit_code, 0);
   login.fd3_data = test::checkpassword_request("alice", "wrong");
   EXPECT_EQ(test::run(login).exit_code, 1);
-  // A postgresql:// location goes to the packaged PostgreSQL build, whose libpq then
-  // finds no server (111, its message): the package's two builds fit together.
+  // The package's two builds fit together: a postgresql:// location goes from the program
+  // in /usr/bin to its compiled-in HELPERDIR, /usr/libexec/checkpw, where the package puts
+  // the PostgreSQL build (unpacked elsewhere here, so not found: 111 naming it), and that
+  // build's libpq finds no server (111, its message).
   login.env = {"CHECKPW_DB=postgresql://login@/accounts?host=/nonexistent", "PATH=/usr/bin:/bin"};
   for (const char* prog : {"checkpw", "cram-md5-checkpw"}) {
+    const std::string helper = std::string("/usr/libexec/checkpw/") + prog;
     login.argv = {bin + prog, "/bin/true"};
-    const test::RunResult pg = test::run(login);
+    test::RunResult pg = test::run(login);
+    EXPECT_EQ(pg.exit_code, 111) << prog << pg.err;
+    if (access(helper.c_str(), F_OK) != 0) {
+      EXPECT_NE(pg.err.find(helper + ": No such file"), std::string::npos) << prog << pg.err;
+    }
+    login.argv[0] = root.path() + helper;
+    pg = test::run(login);
     EXPECT_EQ(pg.exit_code, 111) << prog << pg.err;
     EXPECT_NE(pg.err.find("/nonexistent/.s.PGSQL.5432"), std::string::npos) << prog << pg.err;
   }
