@@ -329,12 +329,24 @@ demo:
 # plus the seeds in tests/fuzz/seeds/TARGET (valid requests, so that mutations reach the
 # accepting paths). Not part of `make test`; `make check` runs a short pass.
 FUZZ_SECONDS ?= 60
+# The library is compiled once for all targets (instrumented, into one archive); each
+# target is its own file linked with it.
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.cc,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/*_fuzz.cc))
-$(BUILD)/fuzz/%: tests/fuzz/%.cc $(LIB_SRCS)
+FUZZ_FLAGS   := -Ilib -isystem $(PG_INCLUDEDIR) $(PATH_DEFS) -std=c++20 -O1 -g
+FUZZ_LIB_OBJS := $(LIB_SRCS:%.cc=$(BUILD)/fuzz/obj/%.o)
+FUZZ_LIB     := $(BUILD)/fuzz/libcheckpw-fuzz.a
+$(BUILD)/fuzz/obj/%.o: %.cc
+	@mkdir -p $(@D)
+	$(call say,CXX,$@)
+	$(Q)clang++ $(FUZZ_FLAGS) -MMD -MP -fsanitize=fuzzer-no-link,address,undefined -c -o $@ $<
+$(FUZZ_LIB): $(FUZZ_LIB_OBJS)
+	$(Q)rm -f $@
+	$(call say,AR,$@)
+	$(Q)ar rcs $@ $^
+$(BUILD)/fuzz/%: tests/fuzz/%.cc $(FUZZ_LIB)
 	@mkdir -p $(@D)
 	$(call say,FUZZ,$@)
-	$(Q)clang++ -Ilib -isystem $(PG_INCLUDEDIR) $(PATH_DEFS) -std=c++20 -O1 -g \
-	  -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRCS) $(LIBS)
+	$(Q)clang++ $(FUZZ_FLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_LIB) $(LIBS)
 fuzz: $(FUZZ_TARGETS)
 	@for t in $(FUZZ_TARGETS); do \
 	  mkdir -p $(BUILD)/fuzz/corpus-$${t##*/}; \
@@ -408,4 +420,4 @@ clean:
 	rm -rf build
 
 -include $(CORE_OBJS:.o=.d) $(INTERNAL_OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(BENCH_OBJS:.o=.d) $(LOGIN_RATE_OBJS:.o=.d) \
-  $(PROG_OBJS:.o=.d) $(SQLITE_ONLY_OBJ:.o=.d) $(WRAP_OBJS:.o=.d)
+  $(PROG_OBJS:.o=.d) $(SQLITE_ONLY_OBJ:.o=.d) $(WRAP_OBJS:.o=.d) $(FUZZ_LIB_OBJS:.o=.d)

@@ -21,8 +21,10 @@ stage() {
   name=$1
   shift
   echo "== check: $name: $*"
+  started=$(date +%s)
   "$@" > "$logs/$name.log" 2>&1
   rc=$?
+  took=$(($(date +%s) - started))
   sed -E 's/^([0-9]+) passed, ([0-9]+) failed$/(stage summary: \1 ok, \2 not ok)/' "$logs/$name.log"
   line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$logs/$name.log" | tail -n 1)
   if [ -n "$line" ]; then
@@ -37,7 +39,7 @@ stage() {
     p=0
     f=1
   fi
-  echo "== check: $name: exit $rc"
+  echo "== check: $name: exit $rc in $took s"
   passed=$((passed + p))
   failed=$((failed + f))
 }

@@ -17,6 +17,7 @@
 
 #include "core/cram_md5.h"
 #include "support/db.h"
+#include "support/jobs.h"
 #include "support/request.h"
 #include "support/runner.h"
 #include "support/store.h"
@@ -24,6 +25,9 @@
 
 namespace checkpw {
 namespace {
+
+// Scheduling hint for the parallel test run (support/jobs.h): about 25 s.
+CHECKPW_TEST_WEIGHT(25);
 
 using test::checkpassword_request;
 using test::Fd3;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "support/db.h"
+#include "support/jobs.h"
 #include "support/postgres.h"
 #include "support/request.h"
 #include "support/runner.h"
@@ -17,6 +18,9 @@
 
 namespace checkpw {
 namespace {
+
+// Scheduling hint for the parallel test run (support/jobs.h): about 18 s.
+CHECKPW_TEST_WEIGHT(18);
 
 using test::checkpassword_request;
 using test::PostgresServer;

@@ -14,12 +14,16 @@
 #include <string>
 #include <vector>
 
+#include "support/jobs.h"
 #include "support/request.h"
 #include "support/runner.h"
 #include "support/util.h"
 
 namespace checkpw {
 namespace {
+
+// Scheduling hint for the parallel test run (support/jobs.h): about 120 s.
+CHECKPW_TEST_WEIGHT(120);
 
 const std::string kDebDir = std::string(CHECKPW_BUILD_DIR) + "/deb";
 const std::string kDeb = kDebDir + "/checkpw-argon2_1.0.0_amd64.deb";

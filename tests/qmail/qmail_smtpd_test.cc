@@ -10,11 +10,15 @@
 #include <string>
 
 #include "support/db.h"
+#include "support/jobs.h"
 #include "support/runner.h"
 #include "support/util.h"
 
 namespace checkpw::test {
 namespace {
+
+// Scheduling hint for the parallel test run (support/jobs.h): about 15 s.
+CHECKPW_TEST_WEIGHT(15);
 
 const std::string kBuild = CHECKPW_BUILD_DIR;
 const std::string kQmailSmtpd = kBuild + "/notqmail/qmail-smtpd";
